@@ -1,0 +1,68 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything else is set-up.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+ENTAS := $(BIN)/entas
+HOUSEHOLDS ?= 20000
+SEED ?= 2025
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lint setup venv assets db synth serve worker clean check-browser
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+setup: venv assets
+	mkdir -p var
+
+db: setup
+	$(ENTAS) migrate --no-input -v 0
+	$(ENTAS) load_regions
+	$(ENTAS) load_boundaries
+
+synth: db
+	$(ENTAS) synth --households $(HOUSEHOLDS) --seed $(SEED) --replace
+	$(ENTAS) demo_users
+
+demo: synth
+	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
+	$(ENTAS) runserver 127.0.0.1:8000
+
+worker: db
+	$(ENTAS) db_worker
+
+check-browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium (Debian package 'chromium') is needed for browser tests: sudo apt-get install chromium"; exit 1; fi; }
+
+test: setup check-browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/entas makemigrations --check --dry-run
+	$(BIN)/mypy
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+lint: setup
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,1 @@
+"""entas: registri keluarga miskin ekstrem dan pengentasannya."""

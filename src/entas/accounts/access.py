@@ -1,0 +1,56 @@
+"""What each role may do and see. The one place these rules live (ADR 0004).
+
+Views and selectors ask these questions; templates only display what they were given.
+"""
+
+from entas.accounts.models import Role, User
+
+REGISTRY_ROLES = frozenset({Role.ADMIN, Role.FIELD_OFFICER, Role.OPD_OFFICER, Role.PARTNER})
+FULL_NIK_ROLES = frozenset({Role.ADMIN, Role.FIELD_OFFICER, Role.OPD_OFFICER})
+AGGREGATE_ROLES = frozenset({Role.ADMIN, Role.FIELD_OFFICER, Role.LEADER})
+AUDIT_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
+CITY_WIDE_ROLES = frozenset({Role.ADMIN, Role.LEADER})
+
+
+def is_signed_in(user: object) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "is_active", False))
+
+
+def role_of(user: object) -> str:
+    return getattr(user, "role", "") if is_signed_in(user) else ""
+
+
+def can_view_registry(user: object) -> bool:
+    """May open registry lists and household/person pages (within their scope)."""
+    return role_of(user) in REGISTRY_ROLES
+
+
+def can_see_full_nik(user: object) -> bool:
+    return role_of(user) in FULL_NIK_ROLES
+
+
+def can_view_aggregates(user: object) -> bool:
+    return role_of(user) in AGGREGATE_ROLES
+
+
+def can_view_audit(user: object) -> bool:
+    return role_of(user) in AUDIT_ROLES
+
+
+def can_edit_registry(user: object) -> bool:
+    return role_of(user) == Role.ADMIN
+
+
+def area_codes(user: User) -> tuple[list[str], list[str]]:
+    """The kecamatan codes and the kelurahan codes a user is assigned to."""
+    codes = list(user.areas.values_list("code", flat=True))
+    return [c for c in codes if c.count(".") == 2], [c for c in codes if c.count(".") == 3]
+
+
+def mask_nik(nik: str | None) -> str:
+    """Show region (4 digits) and serial (4 digits) only: enough to tell records apart."""
+    if not nik:
+        return ""
+    if len(nik) != 16:
+        return "*" * len(nik)
+    return nik[:4] + "*" * 8 + nik[12:]

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("entas.core.urls")),
+    path("akun/", include("entas.accounts.urls")),
+    path("registri/", include("entas.registry.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
