@@ -248,3 +248,22 @@ class Programme(models.TextChoices):
     PRAKERJA = "prakerja", _("Kartu Prakerja")
     KUR = "kur", _("KUR (Kredit Usaha Rakyat)")
     UMI = "umi", _("UMi (Ultra Mikro)")
+
+
+# The lifecycle graphs of PersonStatus and HouseholdStatus, enforced by registry.services.
+PERSON_TRANSITIONS: dict[PersonStatus, frozenset[str]] = {
+    PersonStatus.ACTIVE: frozenset(
+        {PersonStatus.DECEASED, PersonStatus.MOVED_OUT, PersonStatus.MERGED}
+    ),
+    PersonStatus.MOVED_OUT: frozenset({PersonStatus.ACTIVE}),
+    PersonStatus.MERGED: frozenset({PersonStatus.ACTIVE}),
+    PersonStatus.DECEASED: frozenset(),
+}
+HOUSEHOLD_TRANSITIONS: dict[HouseholdStatus, frozenset[str]] = {
+    HouseholdStatus.ACTIVE: frozenset(
+        {HouseholdStatus.MOVED_OUT, HouseholdStatus.DISSOLVED, HouseholdStatus.MERGED}
+    ),
+    HouseholdStatus.MOVED_OUT: frozenset({HouseholdStatus.ACTIVE}),
+    HouseholdStatus.DISSOLVED: frozenset({HouseholdStatus.ACTIVE}),
+    HouseholdStatus.MERGED: frozenset({HouseholdStatus.ACTIVE}),
+}

@@ -29,26 +29,46 @@ class Household(BaseModel):
     every change is in the audit trail under ``household:<id>``.
     """
 
-    kk_number = models.CharField(_("No. KK"), max_length=16, null=True, blank=True)
+    # NULL, not "", for unknown: the partial unique constraint must ignore missing numbers.
+    kk_number = models.CharField(_("No. KK"), max_length=16, null=True, blank=True)  # noqa: DJ001
     address = models.CharField(_("alamat"), max_length=255, blank=True)
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)
     kelurahan = models.ForeignKey(
-        Region, verbose_name=_("kelurahan/desa"), on_delete=models.PROTECT, related_name="households"
+        Region,
+        verbose_name=_("kelurahan/desa"),
+        on_delete=models.PROTECT,
+        related_name="households",
     )
-    latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("lintang"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("bujur"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     source = models.CharField(_("sumber data"), max_length=10, choices=c.Source.choices)
     as_of = models.DateField(_("data per tanggal"))
     status = models.CharField(
-        _("status"), max_length=10, choices=c.HouseholdStatus.choices, default=c.HouseholdStatus.ACTIVE
+        _("status"),
+        max_length=10,
+        choices=c.HouseholdStatus.choices,
+        default=c.HouseholdStatus.ACTIVE,
     )
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("digabung ke"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self",
+        verbose_name=_("digabung ke"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     current_welfare = models.ForeignKey(
-        "WelfareRecord", verbose_name=_("data kesejahteraan terkini"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        "WelfareRecord",
+        verbose_name=_("data kesejahteraan terkini"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -92,7 +112,8 @@ class Person(BaseModel):
     the Regsosek/Washington-Group difficulty questions (1 cannot … 4 no difficulty).
     """
 
-    nik = models.CharField(_("NIK"), max_length=16, null=True, blank=True)
+    # NULL, not "", for unknown: the partial unique constraint must ignore missing numbers.
+    nik = models.CharField(_("NIK"), max_length=16, null=True, blank=True)  # noqa: DJ001
     nik_verified = models.BooleanField(_("padan Dukcapil"), null=True, blank=True)
     full_name = models.CharField(_("nama lengkap"), max_length=150)
     sex = models.CharField(_("jenis kelamin"), max_length=1, choices=c.Sex.choices)
@@ -102,27 +123,56 @@ class Person(BaseModel):
     marital_status = models.CharField(
         _("status perkawinan"), max_length=12, choices=c.MaritalStatus.choices, blank=True
     )
-    education = models.CharField(_("pendidikan tertinggi"), max_length=14, choices=c.Education.choices, blank=True)
+    education = models.CharField(
+        _("pendidikan tertinggi"), max_length=14, choices=c.Education.choices, blank=True
+    )
     school_participation = models.CharField(
         _("partisipasi sekolah"), max_length=12, choices=c.SchoolParticipation.choices, blank=True
     )
     occupation = models.CharField(_("pekerjaan"), max_length=100, blank=True)
     is_working = models.BooleanField(_("bekerja seminggu terakhir"), null=True, blank=True)
-    difficulty_seeing = models.PositiveSmallIntegerField(_("kesulitan melihat"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_hearing = models.PositiveSmallIntegerField(_("kesulitan mendengar"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_walking = models.PositiveSmallIntegerField(_("kesulitan berjalan/naik tangga"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_hands = models.PositiveSmallIntegerField(_("kesulitan menggunakan tangan/jari"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_learning = models.PositiveSmallIntegerField(_("kesulitan belajar/intelektual"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_behaviour = models.PositiveSmallIntegerField(_("kesulitan mengendalikan perilaku"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_communicating = models.PositiveSmallIntegerField(_("kesulitan berbicara/berkomunikasi"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_self_care = models.PositiveSmallIntegerField(_("kesulitan mengurus diri"), choices=c.Difficulty.choices, null=True, blank=True)
-    difficulty_remembering = models.PositiveSmallIntegerField(_("kesulitan mengingat/berkonsentrasi"), choices=c.Difficulty.choices, null=True, blank=True)
-    chronic_illness = models.CharField(_("penyakit kronis"), max_length=14, choices=c.ChronicIllness.choices, blank=True)
+    difficulty_seeing = models.PositiveSmallIntegerField(
+        _("kesulitan melihat"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_hearing = models.PositiveSmallIntegerField(
+        _("kesulitan mendengar"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_walking = models.PositiveSmallIntegerField(
+        _("kesulitan berjalan/naik tangga"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_hands = models.PositiveSmallIntegerField(
+        _("kesulitan menggunakan tangan/jari"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_learning = models.PositiveSmallIntegerField(
+        _("kesulitan belajar/intelektual"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_behaviour = models.PositiveSmallIntegerField(
+        _("kesulitan mengendalikan perilaku"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_communicating = models.PositiveSmallIntegerField(
+        _("kesulitan berbicara/berkomunikasi"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_self_care = models.PositiveSmallIntegerField(
+        _("kesulitan mengurus diri"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    difficulty_remembering = models.PositiveSmallIntegerField(
+        _("kesulitan mengingat/berkonsentrasi"), choices=c.Difficulty.choices, null=True, blank=True
+    )
+    chronic_illness = models.CharField(
+        _("penyakit kronis"), max_length=14, choices=c.ChronicIllness.choices, blank=True
+    )
     is_pregnant = models.BooleanField(_("sedang hamil"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=c.PersonStatus.choices, default=c.PersonStatus.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=c.PersonStatus.choices, default=c.PersonStatus.ACTIVE
+    )
     death_date = models.DateField(_("tanggal meninggal"), null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("digabung ke"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self",
+        verbose_name=_("digabung ke"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -139,7 +189,10 @@ class Person(BaseModel):
                 name="person_nik_unique_active",
                 violation_error_message=_("NIK ini sudah dipakai individu aktif lain."),
             ),
-            models.CheckConstraint(condition=Q(nik__isnull=True) | Q(nik__regex=r"^[0-9]{16}$"), name="person_nik_16_digits"),
+            models.CheckConstraint(
+                condition=Q(nik__isnull=True) | Q(nik__regex=r"^[0-9]{16}$"),
+                name="person_nik_16_digits",
+            ),
             models.CheckConstraint(condition=Q(sex__in=["L", "P"]), name="person_sex_l_p"),
             models.CheckConstraint(
                 condition=Q(death_date__isnull=True) | Q(status="meninggal") | Q(status="digabung"),
@@ -170,11 +223,17 @@ class Membership(BaseModel):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="memberships")
-    relationship = models.CharField(_("hubungan dengan kepala keluarga"), max_length=10, choices=c.Relationship.choices)
+    relationship = models.CharField(
+        _("hubungan dengan kepala keluarga"), max_length=10, choices=c.Relationship.choices
+    )
     start_date = models.DateField(_("mulai"))
-    start_reason = models.CharField(_("alasan mulai"), max_length=14, choices=c.MembershipStart.choices)
+    start_reason = models.CharField(
+        _("alasan mulai"), max_length=14, choices=c.MembershipStart.choices
+    )
     end_date = models.DateField(_("berakhir"), null=True, blank=True)
-    end_reason = models.CharField(_("alasan berakhir"), max_length=14, choices=c.MembershipEnd.choices, blank=True)
+    end_reason = models.CharField(
+        _("alasan berakhir"), max_length=14, choices=c.MembershipEnd.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("keanggotaan keluarga")
@@ -185,7 +244,9 @@ class Membership(BaseModel):
                 fields=["person"],
                 condition=Q(end_date__isnull=True),
                 name="membership_one_current_per_person",
-                violation_error_message=_("Individu ini sudah tercatat sebagai anggota keluarga lain."),
+                violation_error_message=_(
+                    "Individu ini sudah tercatat sebagai anggota keluarga lain."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["household"],
@@ -194,7 +255,8 @@ class Membership(BaseModel):
                 violation_error_message=_("Keluarga ini sudah memiliki kepala keluarga."),
             ),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True, end_reason="") | Q(end_date__isnull=False) & ~Q(end_reason=""),
+                condition=Q(end_date__isnull=True, end_reason="")
+                | Q(end_date__isnull=False) & ~Q(end_reason=""),
                 name="membership_end_has_reason",
             ),
             models.CheckConstraint(
@@ -215,7 +277,12 @@ class PersonNameToken(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["token", "person"], name="name_token_prefix")]
-        constraints = [models.UniqueConstraint(fields=["person", "token"], name="name_token_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "token"], name="name_token_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class WelfareRecord(BaseModel):
@@ -226,31 +293,60 @@ class WelfareRecord(BaseModel):
     values.
     """
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="welfare_records")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="welfare_records"
+    )
     as_of = models.DateField(_("data per tanggal"))
     source = models.CharField(_("sumber data"), max_length=10, choices=c.Source.choices)
-    expenditure_per_capita = models.PositiveIntegerField(_("pengeluaran per kapita per bulan (Rp)"), null=True, blank=True)
-    income_per_capita = models.PositiveIntegerField(_("pendapatan per kapita per bulan (Rp)"), null=True, blank=True)
-    house_ownership = models.CharField(_("status kepemilikan rumah"), max_length=14, choices=c.HouseOwnership.choices, blank=True)
+    expenditure_per_capita = models.PositiveIntegerField(
+        _("pengeluaran per kapita per bulan (Rp)"), null=True, blank=True
+    )
+    income_per_capita = models.PositiveIntegerField(
+        _("pendapatan per kapita per bulan (Rp)"), null=True, blank=True
+    )
+    house_ownership = models.CharField(
+        _("status kepemilikan rumah"), max_length=14, choices=c.HouseOwnership.choices, blank=True
+    )
     floor_area_m2 = models.PositiveIntegerField(_("luas lantai (m²)"), null=True, blank=True)
-    floor_type = models.CharField(_("jenis lantai terluas"), max_length=10, choices=c.FloorType.choices, blank=True)
-    wall_type = models.CharField(_("jenis dinding terluas"), max_length=16, choices=c.WallType.choices, blank=True)
-    roof_type = models.CharField(_("jenis atap terluas"), max_length=10, choices=c.RoofType.choices, blank=True)
-    water_source = models.CharField(_("sumber air minum"), max_length=24, choices=c.WaterSource.choices, blank=True)
-    lighting = models.CharField(_("sumber penerangan"), max_length=18, choices=c.Lighting.choices, blank=True)
-    cooking_fuel = models.CharField(_("bahan bakar memasak"), max_length=14, choices=c.CookingFuel.choices, blank=True)
-    toilet_facility = models.CharField(_("fasilitas BAB"), max_length=16, choices=c.ToiletFacility.choices, blank=True)
+    floor_type = models.CharField(
+        _("jenis lantai terluas"), max_length=10, choices=c.FloorType.choices, blank=True
+    )
+    wall_type = models.CharField(
+        _("jenis dinding terluas"), max_length=16, choices=c.WallType.choices, blank=True
+    )
+    roof_type = models.CharField(
+        _("jenis atap terluas"), max_length=10, choices=c.RoofType.choices, blank=True
+    )
+    water_source = models.CharField(
+        _("sumber air minum"), max_length=24, choices=c.WaterSource.choices, blank=True
+    )
+    lighting = models.CharField(
+        _("sumber penerangan"), max_length=18, choices=c.Lighting.choices, blank=True
+    )
+    cooking_fuel = models.CharField(
+        _("bahan bakar memasak"), max_length=14, choices=c.CookingFuel.choices, blank=True
+    )
+    toilet_facility = models.CharField(
+        _("fasilitas BAB"), max_length=16, choices=c.ToiletFacility.choices, blank=True
+    )
     assets = models.JSONField(_("aset"), default=dict, blank=True)
     desil = models.PositiveSmallIntegerField(_("desil"), null=True, blank=True)
-    desil_source = models.CharField(_("sumber desil"), max_length=16, choices=c.DesilSource.choices, blank=True)
+    desil_source = models.CharField(
+        _("sumber desil"), max_length=16, choices=c.DesilSource.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("data kesejahteraan")
         verbose_name_plural = _("data kesejahteraan")
         indexes = [models.Index(fields=["household", "as_of"], name="welfare_household_as_of")]
         constraints = [
-            models.CheckConstraint(condition=Q(desil__isnull=True) | Q(desil__gte=1, desil__lte=10), name="welfare_desil_1_10"),
-            models.UniqueConstraint(fields=["household", "source", "as_of"], name="welfare_one_per_source_date"),
+            models.CheckConstraint(
+                condition=Q(desil__isnull=True) | Q(desil__gte=1, desil__lte=10),
+                name="welfare_desil_1_10",
+            ),
+            models.UniqueConstraint(
+                fields=["household", "source", "as_of"], name="welfare_one_per_source_date"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -260,8 +356,12 @@ class WelfareRecord(BaseModel):
 class ProgrammeReceipt(BaseModel):
     """A national programme a household (or one member) receives according to a source file."""
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="programme_receipts")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="programme_receipts")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="programme_receipts"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="programme_receipts"
+    )
     programme = models.CharField(_("program"), max_length=16, choices=c.Programme.choices)
     source = models.CharField(_("sumber data"), max_length=10, choices=c.Source.choices)
     as_of = models.DateField(_("data per tanggal"))
