@@ -79,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "entas.core.context_processors.deployment",
+                "entas.wilayah.context_processors.deployment",
             ],
         },
     },

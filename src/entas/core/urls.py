@@ -1,8 +1,8 @@
 from django.urls import path
-
-from entas.core import views
+from django.views.generic import RedirectView
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
+    # Where a user lands depends on their role, which accounts decides (core sits below it).
+    path("", RedirectView.as_view(pattern_name="accounts:home"), name="home"),
 ]

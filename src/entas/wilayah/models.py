@@ -33,7 +33,9 @@ class Region(models.Model):
         ordering = ["code"]
         indexes = [models.Index(fields=["parent", "name"], name="region_parent_name")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=4), name="region_level_1_4"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=4), name="region_level_1_4"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -45,9 +47,11 @@ class Region(models.Model):
 
 
 class Boundary(models.Model):
-    """A region's outline (GeoJSON geometry, EPSG:4326) with the attribution its licence asks for."""
+    """A region outline (GeoJSON, EPSG:4326) with the attribution its licence asks for."""
 
-    region = models.OneToOneField(Region, on_delete=models.CASCADE, primary_key=True, related_name="boundary")
+    region = models.OneToOneField(
+        Region, on_delete=models.CASCADE, primary_key=True, related_name="boundary"
+    )
     geometry = models.JSONField(_("geometri"))
     centroid_lat = models.FloatField(_("lintang titik tengah"))
     centroid_lng = models.FloatField(_("bujur titik tengah"))

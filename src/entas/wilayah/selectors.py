@@ -23,7 +23,9 @@ def deployment_region_name() -> str:
 
 
 def region_kecamatan_list(*, parent_code: str | None = None) -> QuerySet[Region]:
-    return Region.objects.filter(parent_id=parent_code or deployment_code(), level=3).order_by("code")
+    return Region.objects.filter(parent_id=parent_code or deployment_code(), level=3).order_by(
+        "code"
+    )
 
 
 def region_kelurahan_list(*, parent_code: str | None = None) -> QuerySet[Region]:

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,24 +15,52 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='waktu')),
-                ('action', models.CharField(max_length=64, verbose_name='tindakan')),
-                ('target_type', models.CharField(blank=True, max_length=64, verbose_name='jenis objek')),
-                ('target_id', models.CharField(blank=True, max_length=64, verbose_name='ID objek')),
-                ('trail', models.CharField(blank=True, max_length=64, verbose_name='jejak')),
-                ('summary', models.CharField(blank=True, max_length=300, verbose_name='ringkasan')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='perubahan')),
-                ('reason', models.TextField(blank=True, verbose_name='alasan')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='audit_events', to=settings.AUTH_USER_MODEL, verbose_name='pelaku')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="waktu"
+                    ),
+                ),
+                ("action", models.CharField(max_length=64, verbose_name="tindakan")),
+                (
+                    "target_type",
+                    models.CharField(blank=True, max_length=64, verbose_name="jenis objek"),
+                ),
+                ("target_id", models.CharField(blank=True, max_length=64, verbose_name="ID objek")),
+                ("trail", models.CharField(blank=True, max_length=64, verbose_name="jejak")),
+                ("summary", models.CharField(blank=True, max_length=300, verbose_name="ringkasan")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="perubahan")),
+                ("reason", models.TextField(blank=True, verbose_name="alasan")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="audit_events",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="pelaku",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'peristiwa audit',
-                'verbose_name_plural': 'peristiwa audit',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['trail', 'at'], name='audit_trail_at'), models.Index(fields=['target_type', 'target_id'], name='audit_target'), models.Index(fields=['actor', 'at'], name='audit_actor_at'), models.Index(fields=['action', 'at'], name='audit_action_at')],
+                "verbose_name": "peristiwa audit",
+                "verbose_name_plural": "peristiwa audit",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["trail", "at"], name="audit_trail_at"),
+                    models.Index(fields=["target_type", "target_id"], name="audit_target"),
+                    models.Index(fields=["actor", "at"], name="audit_actor_at"),
+                    models.Index(fields=["action", "at"], name="audit_action_at"),
+                ],
             },
         ),
     ]

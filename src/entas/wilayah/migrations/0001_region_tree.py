@@ -5,49 +5,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=13, primary_key=True, serialize=False, verbose_name='kode')),
-                ('name', models.CharField(max_length=100, verbose_name='nama')),
-                ('level', models.PositiveSmallIntegerField(verbose_name='tingkat')),
-                ('kind', models.CharField(choices=[('provinsi', 'Provinsi'), ('kabupaten', 'Kabupaten'), ('kota', 'Kota'), ('kecamatan', 'Kecamatan'), ('kelurahan', 'Kelurahan'), ('desa', 'Desa')], max_length=10, verbose_name='jenis')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='wilayah.region')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=13, primary_key=True, serialize=False, verbose_name="kode"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="nama")),
+                ("level", models.PositiveSmallIntegerField(verbose_name="tingkat")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("provinsi", "Provinsi"),
+                            ("kabupaten", "Kabupaten"),
+                            ("kota", "Kota"),
+                            ("kecamatan", "Kecamatan"),
+                            ("kelurahan", "Kelurahan"),
+                            ("desa", "Desa"),
+                        ],
+                        max_length=10,
+                        verbose_name="jenis",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="wilayah.region",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'wilayah',
-                'verbose_name_plural': 'wilayah',
-                'ordering': ['code'],
+                "verbose_name": "wilayah",
+                "verbose_name_plural": "wilayah",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Boundary',
+            name="Boundary",
             fields=[
-                ('region', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='boundary', serialize=False, to='wilayah.region')),
-                ('geometry', models.JSONField(verbose_name='geometri')),
-                ('centroid_lat', models.FloatField(verbose_name='lintang titik tengah')),
-                ('centroid_lng', models.FloatField(verbose_name='bujur titik tengah')),
-                ('area_km2', models.FloatField(blank=True, null=True, verbose_name='luas (km², perkiraan)')),
-                ('attribution', models.CharField(max_length=200, verbose_name='atribusi')),
+                (
+                    "region",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="boundary",
+                        serialize=False,
+                        to="wilayah.region",
+                    ),
+                ),
+                ("geometry", models.JSONField(verbose_name="geometri")),
+                ("centroid_lat", models.FloatField(verbose_name="lintang titik tengah")),
+                ("centroid_lng", models.FloatField(verbose_name="bujur titik tengah")),
+                (
+                    "area_km2",
+                    models.FloatField(blank=True, null=True, verbose_name="luas (km², perkiraan)"),
+                ),
+                ("attribution", models.CharField(max_length=200, verbose_name="atribusi")),
             ],
             options={
-                'verbose_name': 'batas wilayah',
-                'verbose_name_plural': 'batas wilayah',
+                "verbose_name": "batas wilayah",
+                "verbose_name_plural": "batas wilayah",
             },
         ),
         migrations.AddIndex(
-            model_name='region',
-            index=models.Index(fields=['parent', 'name'], name='region_parent_name'),
+            model_name="region",
+            index=models.Index(fields=["parent", "name"], name="region_parent_name"),
         ),
         migrations.AddConstraint(
-            model_name='region',
-            constraint=models.CheckConstraint(condition=models.Q(('level__gte', 1), ('level__lte', 4)), name='region_level_1_4'),
+            model_name="region",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("level__gte", 1), ("level__lte", 4)), name="region_level_1_4"
+            ),
         ),
     ]
