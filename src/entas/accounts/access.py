@@ -3,6 +3,8 @@
 Views and selectors ask these questions; templates only display what they were given.
 """
 
+from django.http import HttpRequest
+
 from entas.accounts.models import Role, User
 
 REGISTRY_ROLES = frozenset({Role.ADMIN, Role.FIELD_OFFICER, Role.OPD_OFFICER, Role.PARTNER})
@@ -12,8 +14,16 @@ AUDIT_ROLES = frozenset({Role.ADMIN, Role.AUDITOR})
 CITY_WIDE_ROLES = frozenset({Role.ADMIN, Role.LEADER})
 
 
+class SignedInRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user is an entas `User`."""
+
+    user: User
+
+
 def is_signed_in(user: object) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and bool(getattr(user, "is_active", False))
+    return bool(getattr(user, "is_authenticated", False)) and bool(
+        getattr(user, "is_active", False)
+    )
 
 
 def role_of(user: object) -> str:

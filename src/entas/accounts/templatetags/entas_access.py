@@ -1,0 +1,50 @@
+"""Template helpers that apply the access rules decided in `accounts.access`.
+
+Templates never decide: the view passes the decision (e.g. `full_nik`), these helpers
+only apply it, and the menu lists what `access` allows.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from entas.accounts import access
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    url: str
+    label: str
+    current: bool
+
+
+@register.filter
+def identity_number(value: str | None, full: bool) -> str:
+    """A NIK or No. KK in full when `full`, else masked (3374********0001)."""
+    if not value:
+        return "—"
+    return value if full else access.mask_nik(value)
+
+
+@register.simple_tag(takes_context=True)
+def navigation(context: dict[str, Any]) -> list[MenuItem]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if request is None or not access.is_signed_in(user):
+        return []
+    pages = [
+        (access.can_view_registry(user), "registry:search", _("Cari")),
+        (access.can_view_aggregates(user), "registry:summary", _("Ringkasan")),
+        (access.can_view_audit(user), "accounts:audit_log", _("Log audit")),
+    ]
+    items = []
+    for allowed, name, label in pages:
+        if allowed:
+            url = reverse(name)
+            items.append(MenuItem(url=url, label=str(label), current=request.path == url))
+    return items
