@@ -1,0 +1,546 @@
+"""The synthetic city, generated household by household in constant memory.
+
+`CityGenerator` is an iterator of `SynthHousehold`s; the writers (files, database) consume
+it and forget each household once written. What it keeps is small and does not grow with
+the population: the plan (household counts per kelurahan, the sizes of the extreme-poor
+families), the NIK/KK serial counters (a fixed array), and a few dozen duplicate records
+waiting for a later household to be listed in.
+
+Everything is drawn from one `random.Random` seeded with the seed, in a fixed order, so a
+seed always gives the same city, whichever writer consumes it.
+"""
+
+import datetime as dt
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from random import Random
+
+from entas.synth.dirt import NameContext, NikDamage, name_variant, nik_damage
+from entas.synth.families import FamilyBuilder
+from entas.synth.names import NameMaker
+from entas.synth.numbers import NumberIssuer
+from entas.synth.population import (
+    KkListing,
+    Listing,
+    P3keListing,
+    SynthHousehold,
+    SynthPerson,
+)
+from entas.synth.profile import CityFrame, Kecamatan, Kelurahan
+from entas.synth.traits import traits_fill
+from entas.synth.weighted import Weighted, between, pick
+from entas.synth.welfare import EXTREME_DESIL, tier_of, welfare_draw
+from entas.wilayah.identity import parse_nik
+
+# The extreme-poor group may be at most this share of the households; below, it shrinks.
+MAX_EXTREME_SHARE = 0.2
+EXTREME_SIZE = Weighted(
+    (
+        (1, 6),
+        (2, 7),
+        (3, 10),
+        (4, 14),
+        (5, 16),
+        (6, 15),
+        (7, 12),
+        (8, 9),
+        (9, 6),
+        (10, 3),
+        (11, 1),
+        (12, 1),
+    )
+)
+OTHER_SIZE = Weighted(((1, 9), (2, 17), (3, 22), (4, 24), (5, 15), (6, 7), (7, 3), (8, 2), (9, 1)))
+LARGEST_FAMILY = 12
+STREETS_PER_KELURAHAN = 6
+OTHER_KECAMATAN_SHARE = 0.15  # NIK first issued in another kecamatan of the same city
+KK_YEARS_BACK = 15
+P3KE_EXCLUSION = 0.05  # poor families P3KE missed
+
+# Registry dirt (per person or household).
+DUPLICATE_PERSON = 0.015
+DUPLICATE_HOUSEHOLD = 0.004
+DUPLICATE_DELAY = 40  # a duplicate record turns up within this many households
+REGISTRY_NIK_DAMAGE = Weighted(
+    (("", 979), ("nik_missing", 12), ("nik_digit", 4), ("nik_transposed", 3), ("nik_excel", 2))
+)
+DUPLICATE_NIK_DAMAGE = Weighted(
+    (("nik_missing", 45), ("nik_digit", 30), ("nik_transposed", 15), ("nik_excel", 10))
+)
+DUPLICATE_NAME_CHANGED = 0.85
+# P3KE dirt: its own spellings and spreadsheet damage, independent of the registry's.
+P3KE_NAME_VARIANT = 0.28
+P3KE_NIK_DAMAGE = Weighted(
+    (("", 935), ("nik_missing", 20), ("nik_excel", 30), ("nik_digit", 10), ("nik_transposed", 5))
+)
+P3KE_NOT_MATCHED = 0.04  # "padan Dukcapil: Tidak" although the NIK is right
+
+
+@dataclass(frozen=True)
+class Plan:
+    households: int
+    extreme_households: int
+    extreme_persons: int
+    published_extreme: tuple[int, int]
+    kelurahan: tuple[tuple[Kelurahan, int, int], ...]  # kelurahan, households, extreme ones
+
+    @property
+    def is_scaled(self) -> bool:
+        return (self.extreme_households, self.extreme_persons) != self.published_extreme
+
+
+@dataclass
+class Tally:
+    households: int = 0
+    persons: int = 0
+    deceased: int = 0
+    moved: int = 0
+    extreme_households: int = 0
+    extreme_persons: int = 0
+    registry_households: int = 0
+    registry_persons: int = 0
+    duplicate_persons: int = 0
+    duplicate_households: int = 0
+    p3ke_families: int = 0
+    p3ke_persons: int = 0
+    dirt: dict[str, int] = field(default_factory=dict)
+    p3ke_dirt: dict[str, int] = field(default_factory=dict)
+    extreme_by_kecamatan: dict[str, list[int]] = field(default_factory=dict)
+
+    @staticmethod
+    def count_dirt(counts: dict[str, int], kinds: str) -> None:
+        for kind in kinds.split(";"):
+            if kind:
+                counts[kind] = counts.get(kind, 0) + 1
+
+
+def apportion(total: int, weights: list[float]) -> list[int]:
+    """`total` split in proportion to `weights`, whole numbers (largest remainder)."""
+    weight_sum = sum(weights)
+    if total == 0 or weight_sum <= 0:
+        return [0] * len(weights)
+    shares = [total * weight / weight_sum for weight in weights]
+    counts = [int(share) for share in shares]
+    order = sorted(range(len(weights)), key=lambda index: (counts[index] - shares[index], index))
+    for index in order[: total - sum(counts)]:
+        counts[index] += 1
+    return counts
+
+
+def city_plan(frame: CityFrame, households: int) -> Plan:
+    published = frame.extreme_target(households)
+    extreme_households, extreme_persons = published
+    if extreme_households > households * MAX_EXTREME_SHARE:
+        extreme_households = int(households * MAX_EXTREME_SHARE)
+        extreme_persons = round(published[1] * extreme_households / published[0])
+    extreme_persons = max(
+        extreme_households, min(extreme_persons, extreme_households * LARGEST_FAMILY)
+    )
+    kecamatan = frame.kecamatan
+    others = apportion(
+        households - extreme_households, [item.population_weight for item in kecamatan]
+    )
+    extremes = apportion(extreme_households, [item.extreme_weight for item in kecamatan])
+    rows: list[tuple[Kelurahan, int, int]] = []
+    for item, other_count, extreme_count in zip(kecamatan, others, extremes, strict=True):
+        other_split = apportion(other_count, [1.0] * len(item.kelurahan))
+        extreme_split = apportion(
+            extreme_count, [kelurahan.extreme_weight for kelurahan in item.kelurahan]
+        )
+        for kelurahan, other, extreme in zip(
+            item.kelurahan, other_split, extreme_split, strict=True
+        ):
+            rows.append((kelurahan, other + extreme, extreme))
+    return Plan(
+        households=households,
+        extreme_households=extreme_households,
+        extreme_persons=extreme_persons,
+        published_extreme=published,
+        kelurahan=tuple(rows),
+    )
+
+
+def extreme_sizes(rng: Random, households: int, persons: int) -> list[int]:
+    """Family sizes of the extreme poor, summing exactly to `persons`."""
+    sizes = [EXTREME_SIZE(rng) for _household in range(households)]
+    difference = persons - sum(sizes)
+    while difference:
+        index = rng.randrange(households)
+        step = 1 if difference > 0 else -1
+        if 1 <= sizes[index] + step <= LARGEST_FAMILY:
+            sizes[index] += step
+            difference -= step
+    return sizes
+
+
+class CityGenerator:
+    def __init__(self, frame: CityFrame, *, households: int, seed: int) -> None:
+        if households < 1:
+            raise ValueError("households must be at least 1.")
+        self.frame = frame
+        self.seed = seed
+        self.plan = city_plan(frame, households)
+        self.tally = Tally()
+        self.p3ke_as_of = dt.date(frame.as_of.year - 3, 6, 30)
+        self._names = NameMaker(frame.name_mix)
+        regions = [item.region6 for item in frame.kecamatan]
+        regions += [origin.region6 for origin in frame.origins if origin.region6 not in regions]
+        self._issuer = NumberIssuer(regions)
+        self._kecamatan = {item.code: item for item in frame.kecamatan}
+        self._desil = Weighted(
+            (desil, weight) for desil, weight in enumerate(frame.desil_weights, start=1)
+        )
+        self._person_key = 0
+        self._pending: list[tuple[int, int, Listing]] = []
+        self._held: set[str] = set()
+        self._as_of_ordinal = frame.as_of.toordinal()
+
+    def __iter__(self) -> Iterator[SynthHousehold]:
+        rng = Random(f"entas-synth:{self.seed}")
+        sizes = iter(extreme_sizes(rng, self.plan.extreme_households, self.plan.extreme_persons))
+        last = self.plan.households - 1
+        index = 0
+        for kelurahan, total, extreme_count in self.plan.kelurahan:
+            streets = self._streets(rng)
+            p3ke_serial = 0
+            for remaining in range(total, 0, -1):
+                is_extreme = rng.random() * remaining < extreme_count
+                extreme_count -= is_extreme
+                size = next(sizes) if is_extreme else OTHER_SIZE(rng)
+                household = self._household(rng, index + 1, kelurahan, streets, is_extreme, size)
+                self._duplicates(rng, household, index, last)
+                self._place_pending(household, index)
+                if household.p3ke is not None:
+                    p3ke_serial += 1
+                    self._p3ke_identify(household.p3ke, kelurahan, p3ke_serial)
+                self._count(household)
+                yield household
+                index += 1
+
+    # --- one household -------------------------------------------------------------
+
+    def _household(
+        self,
+        rng: Random,
+        key: int,
+        kelurahan: Kelurahan,
+        streets: list[str],
+        is_extreme: bool,
+        size: int,
+    ) -> SynthHousehold:
+        desil = EXTREME_DESIL(rng) if is_extreme else self._desil(rng)
+        tier = tier_of(desil, is_extreme)
+        culture = self._names.culture(rng)
+        family = self._names.family_name(rng, culture)
+        builder = FamilyBuilder(rng, self.frame.as_of, self._next_person_key)
+        members = builder.build(size=size, extreme=is_extreme)
+        kecamatan = self._kecamatan[kelurahan.kecamatan_code]
+        for person, mother in members:
+            self._person(rng, person, mother, culture, family, kecamatan, tier)
+        people = [person for person, _mother in members]
+        issued = self._kk_issue_date(rng, people)
+        self._fate_dates(rng, people, issued)
+        welfare = welfare_draw(
+            rng,
+            desil=desil,
+            extreme=is_extreme,
+            members=people,
+            extreme_line=self.frame.extreme_line,
+            as_of_year=self.frame.as_of.year,
+        )
+        household = SynthHousehold(
+            key=key,
+            kelurahan=kelurahan,
+            address=self._address(rng, streets),
+            rt=f"{between(rng, 1, 12):03d}",
+            rw=f"{between(rng, 1, 10):03d}",
+            is_extreme_poor=is_extreme,
+            culture=culture,
+            members=people,
+            welfare=welfare,
+        )
+        kk_number = self._issuer.kk(region6=kecamatan.region6, issue_date=issued)
+        listings = [self._registry_listing(rng, household, person, culture) for person in people]
+        household.registry.append(KkListing(kk_number, issued, listings))
+        if rng.random() < DUPLICATE_HOUSEHOLD:
+            self._duplicate_household(rng, household, kecamatan, culture)
+        household.p3ke = self._p3ke(rng, household, culture)
+        return household
+
+    def _person(
+        self,
+        rng: Random,
+        person: SynthPerson,
+        mother: SynthPerson | None,
+        culture: str,
+        family: str,
+        kecamatan: Kecamatan,
+        tier: int,
+    ) -> None:
+        year = person.birth_date.year
+        names = self._names
+        person.name = names.person(
+            rng, culture=culture, sex=person.sex, birth_year=year, family=family
+        )
+        if mother is not None:
+            person.mother_name = mother.name
+        else:
+            mother_year = year - between(rng, 18, 38)
+            person.mother_name = names.person(
+                rng, culture=culture, sex="P", birth_year=mother_year, family=""
+            )
+        age = self._age(person)
+        region6, person.birth_place = self._nik_region(rng, kecamatan, age)
+        person.nik = self._issuer.nik(region6=region6, birth_date=person.birth_date, sex=person.sex)
+        traits_fill(rng, person, age=age, tier=tier, generation=names.generation(year))
+
+    def _nik_region(self, rng: Random, kecamatan: Kecamatan, age: int) -> tuple[str, str]:
+        roll = rng.random()
+        origins = self.frame.origins
+        if origins and age >= 17 and roll < self.frame.migrant_share:
+            origin = pick(rng, origins)
+            return origin.region6, origin.place
+        if roll < self.frame.migrant_share + OTHER_KECAMATAN_SHARE:
+            return pick(rng, self.frame.kecamatan).region6, self.frame.place_name
+        return kecamatan.region6, self.frame.place_name
+
+    def _kk_issue_date(self, rng: Random, people: list[SynthPerson]) -> dt.date:
+        """Issued after the youngest current member's birth, at the latest 60 days ago."""
+        latest = self._as_of_ordinal - 60
+        youngest = max(person.birth_date.toordinal() for person in people if person.is_current)
+        earliest = max(youngest, self._as_of_ordinal - int(KK_YEARS_BACK * 365.25))
+        return dt.date.fromordinal(between(rng, earliest, max(earliest, latest)))
+
+    def _fate_dates(self, rng: Random, people: list[SynthPerson], issued: dt.date) -> None:
+        first, last = issued.toordinal() + 1, self._as_of_ordinal - 1
+        for person in people:
+            if person.fate:
+                person.fate_date = dt.date.fromordinal(
+                    between(rng, first, last) if first <= last else issued.toordinal()
+                )
+
+    def _age(self, person: SynthPerson) -> int:
+        as_of = self.frame.as_of
+        born = person.birth_date
+        return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+
+    def _streets(self, rng: Random) -> list[str]:
+        names = self._names
+        return [
+            pick(rng, names.streets) + pick(rng, names.street_suffixes)
+            for _street in range(STREETS_PER_KELURAHAN)
+        ]
+
+    @staticmethod
+    def _address(rng: Random, streets: list[str]) -> str:
+        street, number, roll = pick(rng, streets), between(rng, 1, 150), rng.random()
+        if roll < 0.65:
+            return f"Jl. {street} No. {number}"
+        if roll < 0.9:
+            return f"Gg. {street} No. {number}"
+        return f"Kp. {street} {number}"
+
+    def _next_person_key(self) -> int:
+        self._person_key += 1
+        return self._person_key
+
+    # --- listings and dirt ------------------------------------------------------------
+
+    def _registry_listing(
+        self, rng: Random, household: SynthHousehold, person: SynthPerson, culture: str
+    ) -> Listing:
+        kind = REGISTRY_NIK_DAMAGE(rng)
+        listing = Listing(
+            person,
+            person.name,
+            person.nik,
+            person.nik,
+            person.relationship,
+            household_key=household.key,
+            verified=True,
+        )
+        dirt = [person.fate and ("deceased" if person.fate == "meninggal" else "moved")]
+        if kind:
+            damage = self._damage(rng, person.nik, kind)
+            listing.nik, listing.registry_nik = damage.written, self._hold(damage.registry)
+            listing.verified = False if listing.registry_nik else None
+            dirt.append(damage.kind)
+        listing.dirt = ";".join(kind for kind in dirt if kind)
+        return listing
+
+    def _duplicate_listing(
+        self,
+        rng: Random,
+        listing_of: SynthPerson,
+        household_key: int,
+        culture: str,
+        relationship: str,
+    ) -> Listing:
+        kinds = ["duplicate"]
+        name = listing_of.name
+        if rng.random() < DUPLICATE_NAME_CHANGED:
+            name, name_kinds = name_variant(
+                rng,
+                name,
+                self._name_context(listing_of, culture),
+                operations=1 + (rng.random() < 0.3),
+            )
+            kinds += name_kinds
+        damage = self._damage(rng, listing_of.nik, DUPLICATE_NIK_DAMAGE(rng))
+        kinds.append(damage.kind)
+        if listing_of.fate:
+            kinds.append("deceased" if listing_of.fate == "meninggal" else "moved")
+        registry_nik = self._hold(damage.registry)
+        return Listing(
+            listing_of,
+            name,
+            damage.written,
+            registry_nik,
+            relationship,
+            ";".join(kinds),
+            household_key,
+            verified=False if registry_nik else None,
+        )
+
+    def _duplicates(self, rng: Random, household: SynthHousehold, index: int, last: int) -> None:
+        """Some members are listed a second time, in a household further down the list."""
+        culture = household.culture
+        for person in household.members:
+            if person.is_current and rng.random() < DUPLICATE_PERSON:
+                listing = self._duplicate_listing(rng, person, household.key, culture, "lainnya")
+                due = min(index + between(rng, 1, DUPLICATE_DELAY), last)
+                heapq.heappush(self._pending, (due, person.key, listing))
+
+    def _place_pending(self, household: SynthHousehold, index: int) -> None:
+        while self._pending and self._pending[0][0] <= index:
+            _due, _key, listing = heapq.heappop(self._pending)
+            household.registry[0].listings.append(listing)
+
+    def _duplicate_household(
+        self, rng: Random, household: SynthHousehold, kecamatan: Kecamatan, culture: str
+    ) -> None:
+        """The family listed again under the card it had before (an older No. KK)."""
+        current = household.registry[0]
+        head = household.members[0]
+        earliest = max(
+            current.issued.toordinal() - 8 * 365,
+            head.birth_date.toordinal() + 17 * 365,
+        )
+        latest = current.issued.toordinal() - 30
+        if earliest > latest:
+            return
+        issued = dt.date.fromordinal(between(rng, earliest, latest))
+        listings = [
+            self._duplicate_listing(rng, person, household.key, culture, person.relationship)
+            for person in household.members
+            if person.birth_date < issued
+        ]
+        kk_number = self._issuer.kk(region6=kecamatan.region6, issue_date=issued)
+        household.registry.append(KkListing(kk_number, issued, listings, dirt="duplicate"))
+
+    def _p3ke(self, rng: Random, household: SynthHousehold, culture: str) -> P3keListing | None:
+        welfare = household.welfare
+        if household.is_extreme_poor:
+            desil = 1 if rng.random() < 0.8 else 2
+        else:
+            desil = max(1, welfare.desil + pick(rng, (-1, 0, 0, 1)))
+        if desil > 4 or rng.random() < P3KE_EXCLUSION:
+            return None
+        listings = []
+        for person in household.members:
+            if person.birth_date > self.p3ke_as_of:
+                continue
+            if person.fate_date is not None and person.fate_date <= self.p3ke_as_of:
+                continue
+            listings.append(self._p3ke_listing(rng, household.key, person, culture))
+        if not listings or listings[0].relationship != "kepala":
+            return None
+        street = household.address.split(" No. ")[0].upper().replace(".", "")
+        address = f"{street} RT {int(household.rt)} RW {int(household.rw)}"
+        return P3keListing(family_id="", desil=desil, address=address, listings=listings)
+
+    def _p3ke_listing(
+        self, rng: Random, household_key: int, person: SynthPerson, culture: str
+    ) -> Listing:
+        kinds = []
+        name = person.name
+        if rng.random() < P3KE_NAME_VARIANT:
+            name, name_kinds = name_variant(rng, name, self._name_context(person, culture))
+            kinds += name_kinds
+        written: str = person.nik
+        registry: str | None = person.nik
+        verified = rng.random() >= P3KE_NOT_MATCHED
+        kind = P3KE_NIK_DAMAGE(rng)
+        if kind:
+            damage = self._damage(rng, person.nik, kind)
+            written, registry, verified = damage.written, damage.registry, False
+            kinds.append(damage.kind)
+        if person.fate:
+            kinds.append("deceased" if person.fate == "meninggal" else "moved")
+        return Listing(
+            person,
+            name,
+            written,
+            registry,
+            person.relationship,
+            ";".join(kinds),
+            household_key,
+            verified,
+        )
+
+    @staticmethod
+    def _p3ke_identify(p3ke: P3keListing, kelurahan: Kelurahan, serial: int) -> None:
+        p3ke.family_id = f"{kelurahan.plain_code}{serial:05d}"
+
+    def _damage(self, rng: Random, nik: str, kind: str) -> NikDamage:
+        return nik_damage(rng, nik, kind, can_issue=self._issuer.can_issue, is_valid=_is_valid_nik)
+
+    def _hold(self, damaged_nik: str | None) -> str | None:
+        """A damaged NIK the registry keeps, unless another damaged record already has it.
+
+        Damaged NIKs never equal an issued one, but two damaged records may come out the
+        same. The set grows with the dirt only (about 1.5 % of persons).
+        """
+        if damaged_nik is None or damaged_nik in self._held:
+            return None
+        self._held.add(damaged_nik)
+        return damaged_nik
+
+    def _name_context(self, person: SynthPerson, culture: str) -> NameContext:
+        father = self._names.father_first_name(person.key)
+        return NameContext(person=person, age=self._age(person), culture=culture, father=father)
+
+    # --- counting ------------------------------------------------------------------------
+
+    def _count(self, household: SynthHousehold) -> None:
+        tally = self.tally
+        current = sum(1 for person in household.members if person.is_current)
+        tally.households += 1
+        tally.persons += current
+        tally.deceased += sum(1 for person in household.members if person.fate == "meninggal")
+        tally.moved += sum(1 for person in household.members if person.fate == "pindah")
+        if household.is_extreme_poor:
+            tally.extreme_households += 1
+            tally.extreme_persons += current
+            counts = tally.extreme_by_kecamatan.setdefault(
+                household.kelurahan.kecamatan_code, [0, 0]
+            )
+            counts[0] += 1
+            counts[1] += current
+        for card in household.registry:
+            tally.registry_households += 1
+            tally.duplicate_households += card.dirt == "duplicate"
+            for listing in card.listings:
+                tally.registry_persons += 1
+                tally.duplicate_persons += listing.is_duplicate
+                tally.count_dirt(tally.dirt, listing.dirt)
+        if household.p3ke is not None:
+            tally.p3ke_families += 1
+            tally.p3ke_persons += len(household.p3ke.listings)
+            for listing in household.p3ke.listings:
+                tally.count_dirt(tally.p3ke_dirt, listing.dirt)
+
+
+def _is_valid_nik(number: str) -> bool:
+    return parse_nik(number).valid
