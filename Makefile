@@ -27,6 +27,7 @@ assets: node_modules/.installed
 
 setup: venv assets
 	mkdir -p var
+	$(ENTAS) compile_messages
 
 db: setup
 	$(ENTAS) migrate --no-input -v 0
@@ -37,9 +38,15 @@ synth: db
 	$(ENTAS) synth --households $(HOUSEHOLDS) --seed $(SEED) --replace
 	$(ENTAS) demo_users
 
-demo: synth
+# The demo server runs with DEBUG off, so an error shows the friendly page, never a trace.
+var/secret_key:
+	mkdir -p var
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+demo: synth var/secret_key
+	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) collectstatic --no-input -v 0
 	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
-	$(ENTAS) runserver 127.0.0.1:8000
+	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" SECURE_COOKIES=0 $(ENTAS) runserver --noreload 127.0.0.1:8000
 
 worker: db
 	$(ENTAS) db_worker

@@ -48,11 +48,15 @@ class User(AbstractUser):
     """
 
     full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
-    role = models.CharField(_("peran"), max_length=16, choices=Role.choices, default=Role.FIELD_OFFICER)
+    role = models.CharField(
+        _("peran"), max_length=16, choices=Role.choices, default=Role.FIELD_OFFICER
+    )
     organization = models.ForeignKey(
         Organization, verbose_name=_("organisasi"), on_delete=models.PROTECT, null=True, blank=True
     )
-    areas = models.ManyToManyField(Region, verbose_name=_("wilayah tugas"), blank=True, related_name="+")
+    areas = models.ManyToManyField(
+        Region, verbose_name=_("wilayah tugas"), blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("pengguna")

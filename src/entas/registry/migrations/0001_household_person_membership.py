@@ -6,243 +6,992 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wilayah', '0001_region_tree'),
+        ("wilayah", "0001_region_tree"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('kk_number', models.CharField(blank=True, max_length=16, null=True, verbose_name='No. KK')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='alamat')),
-                ('rt', models.CharField(blank=True, max_length=3, verbose_name='RT')),
-                ('rw', models.CharField(blank=True, max_length=3, verbose_name='RW')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='lintang')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='bujur')),
-                ('source', models.CharField(choices=[('dtsen', 'DTSEN'), ('p3ke', 'P3KE'), ('dtks', 'DTKS'), ('kota', 'Data kota'), ('laporan', 'Laporan warga'), ('verval', 'Verval lapangan'), ('manual', 'Input manual'), ('sintetis', 'Data sintetis')], max_length=10, verbose_name='sumber data')),
-                ('as_of', models.DateField(verbose_name='data per tanggal')),
-                ('status', models.CharField(choices=[('aktif', 'Aktif'), ('pindah', 'Pindah keluar wilayah'), ('bubar', 'Bubar (tidak ada anggota)'), ('digabung', 'Digabung (duplikat)')], default='aktif', max_length=10, verbose_name='status')),
-                ('kelurahan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='wilayah.region', verbose_name='kelurahan/desa')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household', verbose_name='digabung ke')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="dibuat"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "kk_number",
+                    models.CharField(blank=True, max_length=16, null=True, verbose_name="No. KK"),
+                ),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="alamat")),
+                ("rt", models.CharField(blank=True, max_length=3, verbose_name="RT")),
+                ("rw", models.CharField(blank=True, max_length=3, verbose_name="RW")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=6,
+                        max_digits=9,
+                        null=True,
+                        verbose_name="lintang",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="bujur"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("dtsen", "DTSEN"),
+                            ("p3ke", "P3KE"),
+                            ("dtks", "DTKS"),
+                            ("kota", "Data kota"),
+                            ("laporan", "Laporan warga"),
+                            ("verval", "Verval lapangan"),
+                            ("manual", "Input manual"),
+                            ("sintetis", "Data sintetis"),
+                        ],
+                        max_length=10,
+                        verbose_name="sumber data",
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="data per tanggal")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("aktif", "Aktif"),
+                            ("pindah", "Pindah keluar wilayah"),
+                            ("bubar", "Bubar (tidak ada anggota)"),
+                            ("digabung", "Digabung (duplikat)"),
+                        ],
+                        default="aktif",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "kelurahan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="wilayah.region",
+                        verbose_name="kelurahan/desa",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.household",
+                        verbose_name="digabung ke",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'keluarga',
-                'verbose_name_plural': 'keluarga',
+                "verbose_name": "keluarga",
+                "verbose_name_plural": "keluarga",
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('nik', models.CharField(blank=True, max_length=16, null=True, verbose_name='NIK')),
-                ('nik_verified', models.BooleanField(blank=True, null=True, verbose_name='padan Dukcapil')),
-                ('full_name', models.CharField(max_length=150, verbose_name='nama lengkap')),
-                ('sex', models.CharField(choices=[('L', 'Laki-laki'), ('P', 'Perempuan')], max_length=1, verbose_name='jenis kelamin')),
-                ('birth_place', models.CharField(blank=True, max_length=100, verbose_name='tempat lahir')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='tanggal lahir')),
-                ('mother_name', models.CharField(blank=True, max_length=150, verbose_name='nama ibu kandung')),
-                ('marital_status', models.CharField(blank=True, choices=[('belum_kawin', 'Belum kawin'), ('kawin', 'Kawin'), ('cerai_hidup', 'Cerai hidup'), ('cerai_mati', 'Cerai mati')], max_length=12, verbose_name='status perkawinan')),
-                ('education', models.CharField(blank=True, choices=[('tidak_sekolah', 'Tidak/belum sekolah'), ('sd', 'SD/sederajat'), ('smp', 'SMP/sederajat'), ('sma', 'SMA/SMK/sederajat'), ('diploma', 'D1–D3'), ('s1', 'D4/S1'), ('s2_s3', 'S2/S3')], max_length=14, verbose_name='pendidikan tertinggi')),
-                ('school_participation', models.CharField(blank=True, choices=[('tidak_pernah', 'Tidak/belum pernah sekolah'), ('masih', 'Masih sekolah'), ('tidak_lagi', 'Tidak bersekolah lagi')], max_length=12, verbose_name='partisipasi sekolah')),
-                ('occupation', models.CharField(blank=True, max_length=100, verbose_name='pekerjaan')),
-                ('is_working', models.BooleanField(blank=True, null=True, verbose_name='bekerja seminggu terakhir')),
-                ('difficulty_seeing', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan melihat')),
-                ('difficulty_hearing', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan mendengar')),
-                ('difficulty_walking', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan berjalan/naik tangga')),
-                ('difficulty_hands', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan menggunakan tangan/jari')),
-                ('difficulty_learning', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan belajar/intelektual')),
-                ('difficulty_behaviour', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan mengendalikan perilaku')),
-                ('difficulty_communicating', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan berbicara/berkomunikasi')),
-                ('difficulty_self_care', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan mengurus diri')),
-                ('difficulty_remembering', models.PositiveSmallIntegerField(blank=True, choices=[(1, 'Sama sekali tidak bisa'), (2, 'Banyak kesulitan'), (3, 'Sedikit kesulitan'), (4, 'Tidak kesulitan')], null=True, verbose_name='kesulitan mengingat/berkonsentrasi')),
-                ('chronic_illness', models.CharField(blank=True, choices=[('tidak_ada', 'Tidak ada'), ('hipertensi', 'Hipertensi'), ('rematik', 'Rematik'), ('asma', 'Asma'), ('jantung', 'Masalah jantung'), ('diabetes', 'Diabetes'), ('tbc', 'Tuberkulosis'), ('stroke', 'Stroke'), ('kanker', 'Kanker/tumor'), ('gagal_ginjal', 'Gagal ginjal'), ('hiv', 'HIV/AIDS'), ('gangguan_jiwa', 'Gangguan jiwa'), ('lainnya', 'Lainnya')], max_length=14, verbose_name='penyakit kronis')),
-                ('is_pregnant', models.BooleanField(blank=True, null=True, verbose_name='sedang hamil')),
-                ('status', models.CharField(choices=[('aktif', 'Aktif'), ('meninggal', 'Meninggal'), ('pindah', 'Pindah keluar wilayah'), ('digabung', 'Digabung (duplikat)')], default='aktif', max_length=10, verbose_name='status')),
-                ('death_date', models.DateField(blank=True, null=True, verbose_name='tanggal meninggal')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.person', verbose_name='digabung ke')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="dibuat"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                ("nik", models.CharField(blank=True, max_length=16, null=True, verbose_name="NIK")),
+                (
+                    "nik_verified",
+                    models.BooleanField(blank=True, null=True, verbose_name="padan Dukcapil"),
+                ),
+                ("full_name", models.CharField(max_length=150, verbose_name="nama lengkap")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("L", "Laki-laki"), ("P", "Perempuan")],
+                        max_length=1,
+                        verbose_name="jenis kelamin",
+                    ),
+                ),
+                (
+                    "birth_place",
+                    models.CharField(blank=True, max_length=100, verbose_name="tempat lahir"),
+                ),
+                (
+                    "birth_date",
+                    models.DateField(blank=True, null=True, verbose_name="tanggal lahir"),
+                ),
+                (
+                    "mother_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="nama ibu kandung"),
+                ),
+                (
+                    "marital_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("belum_kawin", "Belum kawin"),
+                            ("kawin", "Kawin"),
+                            ("cerai_hidup", "Cerai hidup"),
+                            ("cerai_mati", "Cerai mati"),
+                        ],
+                        max_length=12,
+                        verbose_name="status perkawinan",
+                    ),
+                ),
+                (
+                    "education",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("tidak_sekolah", "Tidak/belum sekolah"),
+                            ("sd", "SD/sederajat"),
+                            ("smp", "SMP/sederajat"),
+                            ("sma", "SMA/SMK/sederajat"),
+                            ("diploma", "D1–D3"),
+                            ("s1", "D4/S1"),
+                            ("s2_s3", "S2/S3"),
+                        ],
+                        max_length=14,
+                        verbose_name="pendidikan tertinggi",
+                    ),
+                ),
+                (
+                    "school_participation",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("tidak_pernah", "Tidak/belum pernah sekolah"),
+                            ("masih", "Masih sekolah"),
+                            ("tidak_lagi", "Tidak bersekolah lagi"),
+                        ],
+                        max_length=12,
+                        verbose_name="partisipasi sekolah",
+                    ),
+                ),
+                (
+                    "occupation",
+                    models.CharField(blank=True, max_length=100, verbose_name="pekerjaan"),
+                ),
+                (
+                    "is_working",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="bekerja seminggu terakhir"
+                    ),
+                ),
+                (
+                    "difficulty_seeing",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan melihat",
+                    ),
+                ),
+                (
+                    "difficulty_hearing",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan mendengar",
+                    ),
+                ),
+                (
+                    "difficulty_walking",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan berjalan/naik tangga",
+                    ),
+                ),
+                (
+                    "difficulty_hands",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan menggunakan tangan/jari",
+                    ),
+                ),
+                (
+                    "difficulty_learning",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan belajar/intelektual",
+                    ),
+                ),
+                (
+                    "difficulty_behaviour",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan mengendalikan perilaku",
+                    ),
+                ),
+                (
+                    "difficulty_communicating",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan berbicara/berkomunikasi",
+                    ),
+                ),
+                (
+                    "difficulty_self_care",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan mengurus diri",
+                    ),
+                ),
+                (
+                    "difficulty_remembering",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[
+                            (1, "Sama sekali tidak bisa"),
+                            (2, "Banyak kesulitan"),
+                            (3, "Sedikit kesulitan"),
+                            (4, "Tidak kesulitan"),
+                        ],
+                        null=True,
+                        verbose_name="kesulitan mengingat/berkonsentrasi",
+                    ),
+                ),
+                (
+                    "chronic_illness",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("tidak_ada", "Tidak ada"),
+                            ("hipertensi", "Hipertensi"),
+                            ("rematik", "Rematik"),
+                            ("asma", "Asma"),
+                            ("jantung", "Masalah jantung"),
+                            ("diabetes", "Diabetes"),
+                            ("tbc", "Tuberkulosis"),
+                            ("stroke", "Stroke"),
+                            ("kanker", "Kanker/tumor"),
+                            ("gagal_ginjal", "Gagal ginjal"),
+                            ("hiv", "HIV/AIDS"),
+                            ("gangguan_jiwa", "Gangguan jiwa"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=14,
+                        verbose_name="penyakit kronis",
+                    ),
+                ),
+                (
+                    "is_pregnant",
+                    models.BooleanField(blank=True, null=True, verbose_name="sedang hamil"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("aktif", "Aktif"),
+                            ("meninggal", "Meninggal"),
+                            ("pindah", "Pindah keluar wilayah"),
+                            ("digabung", "Digabung (duplikat)"),
+                        ],
+                        default="aktif",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "death_date",
+                    models.DateField(blank=True, null=True, verbose_name="tanggal meninggal"),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.person",
+                        verbose_name="digabung ke",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'individu',
-                'verbose_name_plural': 'individu',
+                "verbose_name": "individu",
+                "verbose_name_plural": "individu",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('relationship', models.CharField(choices=[('kepala', 'Kepala keluarga'), ('pasangan', 'Istri/suami'), ('anak', 'Anak'), ('menantu', 'Menantu'), ('cucu', 'Cucu'), ('orang_tua', 'Orang tua/mertua'), ('pembantu', 'Pembantu/sopir'), ('lainnya', 'Lainnya')], max_length=10, verbose_name='hubungan dengan kepala keluarga')),
-                ('start_date', models.DateField(verbose_name='mulai')),
-                ('start_reason', models.CharField(choices=[('terdaftar', 'Tercatat di data sumber'), ('lahir', 'Kelahiran'), ('pindah_masuk', 'Pindah masuk'), ('perkawinan', 'Perkawinan'), ('pecah_kk', 'Pecah KK'), ('koreksi', 'Koreksi data')], max_length=14, verbose_name='alasan mulai')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='berakhir')),
-                ('end_reason', models.CharField(blank=True, choices=[('meninggal', 'Meninggal'), ('pindah', 'Pindah'), ('pecah_kk', 'Pecah KK'), ('perkawinan', 'Perkawinan'), ('digabung', 'Digabung (duplikat)'), ('koreksi', 'Koreksi data')], max_length=14, verbose_name='alasan berakhir')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.household')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='memberships', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="dibuat"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "relationship",
+                    models.CharField(
+                        choices=[
+                            ("kepala", "Kepala keluarga"),
+                            ("pasangan", "Istri/suami"),
+                            ("anak", "Anak"),
+                            ("menantu", "Menantu"),
+                            ("cucu", "Cucu"),
+                            ("orang_tua", "Orang tua/mertua"),
+                            ("pembantu", "Pembantu/sopir"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=10,
+                        verbose_name="hubungan dengan kepala keluarga",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="mulai")),
+                (
+                    "start_reason",
+                    models.CharField(
+                        choices=[
+                            ("terdaftar", "Tercatat di data sumber"),
+                            ("lahir", "Kelahiran"),
+                            ("pindah_masuk", "Pindah masuk"),
+                            ("perkawinan", "Perkawinan"),
+                            ("pecah_kk", "Pecah KK"),
+                            ("koreksi", "Koreksi data"),
+                        ],
+                        max_length=14,
+                        verbose_name="alasan mulai",
+                    ),
+                ),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="berakhir")),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("meninggal", "Meninggal"),
+                            ("pindah", "Pindah"),
+                            ("pecah_kk", "Pecah KK"),
+                            ("perkawinan", "Perkawinan"),
+                            ("digabung", "Digabung (duplikat)"),
+                            ("koreksi", "Koreksi data"),
+                        ],
+                        max_length=14,
+                        verbose_name="alasan berakhir",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="memberships",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'keanggotaan keluarga',
-                'verbose_name_plural': 'keanggotaan keluarga',
+                "verbose_name": "keanggotaan keluarga",
+                "verbose_name_plural": "keanggotaan keluarga",
             },
         ),
         migrations.CreateModel(
-            name='PersonNameToken',
+            name="PersonNameToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=40)),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='name_tokens', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=40)),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="name_tokens",
+                        to="registry.person",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ProgrammeReceipt',
+            name="ProgrammeReceipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('programme', models.CharField(choices=[('pkh', 'PKH (Program Keluarga Harapan)'), ('bpnt', 'BPNT/Sembako'), ('pbi_jkn', 'PBI JKN (iuran BPJS Kesehatan dibayar negara)'), ('pbi_pemda', 'PBI JKN daerah'), ('bst', 'BST (Bantuan Sosial Tunai)'), ('bpum', 'BPUM (Banpres produktif usaha mikro)'), ('blt', 'BLT'), ('pip', 'PIP/KIP (Program Indonesia Pintar)'), ('subsidi_listrik', 'Subsidi listrik'), ('subsidi_lpg', 'Subsidi elpiji 3 kg'), ('rastra', 'Rastra/Raskin'), ('prakerja', 'Kartu Prakerja'), ('kur', 'KUR (Kredit Usaha Rakyat)'), ('umi', 'UMi (Ultra Mikro)')], max_length=16, verbose_name='program')),
-                ('source', models.CharField(choices=[('dtsen', 'DTSEN'), ('p3ke', 'P3KE'), ('dtks', 'DTKS'), ('kota', 'Data kota'), ('laporan', 'Laporan warga'), ('verval', 'Verval lapangan'), ('manual', 'Input manual'), ('sintetis', 'Data sintetis')], max_length=10, verbose_name='sumber data')),
-                ('as_of', models.DateField(verbose_name='data per tanggal')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programme_receipts', to='registry.household')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='programme_receipts', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="dibuat"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                (
+                    "programme",
+                    models.CharField(
+                        choices=[
+                            ("pkh", "PKH (Program Keluarga Harapan)"),
+                            ("bpnt", "BPNT/Sembako"),
+                            ("pbi_jkn", "PBI JKN (iuran BPJS Kesehatan dibayar negara)"),
+                            ("pbi_pemda", "PBI JKN daerah"),
+                            ("bst", "BST (Bantuan Sosial Tunai)"),
+                            ("bpum", "BPUM (Banpres produktif usaha mikro)"),
+                            ("blt", "BLT"),
+                            ("pip", "PIP/KIP (Program Indonesia Pintar)"),
+                            ("subsidi_listrik", "Subsidi listrik"),
+                            ("subsidi_lpg", "Subsidi elpiji 3 kg"),
+                            ("rastra", "Rastra/Raskin"),
+                            ("prakerja", "Kartu Prakerja"),
+                            ("kur", "KUR (Kredit Usaha Rakyat)"),
+                            ("umi", "UMi (Ultra Mikro)"),
+                        ],
+                        max_length=16,
+                        verbose_name="program",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("dtsen", "DTSEN"),
+                            ("p3ke", "P3KE"),
+                            ("dtks", "DTKS"),
+                            ("kota", "Data kota"),
+                            ("laporan", "Laporan warga"),
+                            ("verval", "Verval lapangan"),
+                            ("manual", "Input manual"),
+                            ("sintetis", "Data sintetis"),
+                        ],
+                        max_length=10,
+                        verbose_name="sumber data",
+                    ),
+                ),
+                ("as_of", models.DateField(verbose_name="data per tanggal")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programme_receipts",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programme_receipts",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'penerimaan program',
-                'verbose_name_plural': 'penerimaan program',
+                "verbose_name": "penerimaan program",
+                "verbose_name_plural": "penerimaan program",
             },
         ),
         migrations.CreateModel(
-            name='WelfareRecord',
+            name="WelfareRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='diubah')),
-                ('as_of', models.DateField(verbose_name='data per tanggal')),
-                ('source', models.CharField(choices=[('dtsen', 'DTSEN'), ('p3ke', 'P3KE'), ('dtks', 'DTKS'), ('kota', 'Data kota'), ('laporan', 'Laporan warga'), ('verval', 'Verval lapangan'), ('manual', 'Input manual'), ('sintetis', 'Data sintetis')], max_length=10, verbose_name='sumber data')),
-                ('expenditure_per_capita', models.PositiveIntegerField(blank=True, null=True, verbose_name='pengeluaran per kapita per bulan (Rp)')),
-                ('income_per_capita', models.PositiveIntegerField(blank=True, null=True, verbose_name='pendapatan per kapita per bulan (Rp)')),
-                ('house_ownership', models.CharField(blank=True, choices=[('milik_sendiri', 'Milik sendiri'), ('kontrak_sewa', 'Kontrak/sewa'), ('bebas_sewa', 'Bebas sewa'), ('dinas', 'Dinas'), ('lainnya', 'Lainnya')], max_length=14, verbose_name='status kepemilikan rumah')),
-                ('floor_area_m2', models.PositiveIntegerField(blank=True, null=True, verbose_name='luas lantai (m²)')),
-                ('floor_type', models.CharField(blank=True, choices=[('marmer', 'Marmer/granit'), ('keramik', 'Keramik'), ('parket', 'Parket/vinil/karpet'), ('ubin', 'Ubin/tegel/teraso'), ('kayu', 'Kayu/papan'), ('semen', 'Semen/bata merah'), ('bambu', 'Bambu'), ('tanah', 'Tanah'), ('lainnya', 'Lainnya')], max_length=10, verbose_name='jenis lantai terluas')),
-                ('wall_type', models.CharField(blank=True, choices=[('tembok', 'Tembok'), ('plesteran_bambu', 'Plesteran anyaman bambu/kawat'), ('kayu', 'Kayu/papan/gypsum/GRC'), ('anyaman_bambu', 'Anyaman bambu'), ('batang_kayu', 'Batang kayu'), ('bambu', 'Bambu'), ('lainnya', 'Lainnya')], max_length=16, verbose_name='jenis dinding terluas')),
-                ('roof_type', models.CharField(blank=True, choices=[('beton', 'Beton'), ('genteng', 'Genteng'), ('seng', 'Seng'), ('asbes', 'Asbes'), ('kayu', 'Kayu/sirap'), ('bambu', 'Bambu'), ('jerami', 'Jerami/ijuk/daun/rumbia'), ('lainnya', 'Lainnya')], max_length=10, verbose_name='jenis atap terluas')),
-                ('water_source', models.CharField(blank=True, choices=[('kemasan', 'Air kemasan bermerk'), ('isi_ulang', 'Air isi ulang'), ('leding', 'Leding'), ('sumur_bor', 'Sumur bor/pompa'), ('sumur_terlindung', 'Sumur terlindung'), ('sumur_tak_terlindung', 'Sumur tak terlindung'), ('mata_air_terlindung', 'Mata air terlindung'), ('mata_air_tak_terlindung', 'Mata air tak terlindung'), ('air_permukaan', 'Air permukaan'), ('air_hujan', 'Air hujan'), ('lainnya', 'Lainnya')], max_length=24, verbose_name='sumber air minum')),
-                ('lighting', models.CharField(blank=True, choices=[('pln_meteran', 'PLN dengan meteran'), ('pln_tanpa_meteran', 'PLN tanpa meteran'), ('non_pln', 'Listrik non-PLN'), ('bukan_listrik', 'Bukan listrik')], max_length=18, verbose_name='sumber penerangan')),
-                ('cooking_fuel', models.CharField(blank=True, choices=[('listrik', 'Listrik'), ('elpiji_besar', 'Elpiji 5,5 kg/12 kg'), ('elpiji_3kg', 'Elpiji 3 kg'), ('gas_kota', 'Gas kota/biogas'), ('minyak_tanah', 'Minyak tanah'), ('arang', 'Arang/briket'), ('kayu_bakar', 'Kayu bakar'), ('lainnya', 'Lainnya'), ('tidak_memasak', 'Tidak memasak di rumah')], max_length=14, verbose_name='bahan bakar memasak')),
-                ('toilet_facility', models.CharField(blank=True, choices=[('sendiri', 'Ada, milik sendiri'), ('bersama', 'Ada, bersama keluarga tertentu'), ('mck_komunal', 'MCK komunal'), ('mck_umum', 'MCK umum'), ('tidak_digunakan', 'Ada tapi tidak digunakan'), ('tidak_ada', 'Tidak ada')], max_length=16, verbose_name='fasilitas BAB')),
-                ('assets', models.JSONField(blank=True, default=dict, verbose_name='aset')),
-                ('desil', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='desil')),
-                ('desil_source', models.CharField(blank=True, choices=[('dtsen_nasional', 'DTSEN desil nasional'), ('dtsen_provinsi', 'DTSEN desil provinsi'), ('dtsen_kabkota', 'DTSEN desil kab/kota'), ('p3ke', 'P3KE desil kesejahteraan'), ('dtks', 'DTKS')], max_length=16, verbose_name='sumber desil')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='welfare_records', to='registry.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, editable=False, verbose_name="dibuat"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="diubah")),
+                ("as_of", models.DateField(verbose_name="data per tanggal")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("dtsen", "DTSEN"),
+                            ("p3ke", "P3KE"),
+                            ("dtks", "DTKS"),
+                            ("kota", "Data kota"),
+                            ("laporan", "Laporan warga"),
+                            ("verval", "Verval lapangan"),
+                            ("manual", "Input manual"),
+                            ("sintetis", "Data sintetis"),
+                        ],
+                        max_length=10,
+                        verbose_name="sumber data",
+                    ),
+                ),
+                (
+                    "expenditure_per_capita",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="pengeluaran per kapita per bulan (Rp)"
+                    ),
+                ),
+                (
+                    "income_per_capita",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="pendapatan per kapita per bulan (Rp)"
+                    ),
+                ),
+                (
+                    "house_ownership",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("milik_sendiri", "Milik sendiri"),
+                            ("kontrak_sewa", "Kontrak/sewa"),
+                            ("bebas_sewa", "Bebas sewa"),
+                            ("dinas", "Dinas"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=14,
+                        verbose_name="status kepemilikan rumah",
+                    ),
+                ),
+                (
+                    "floor_area_m2",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="luas lantai (m²)"
+                    ),
+                ),
+                (
+                    "floor_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("marmer", "Marmer/granit"),
+                            ("keramik", "Keramik"),
+                            ("parket", "Parket/vinil/karpet"),
+                            ("ubin", "Ubin/tegel/teraso"),
+                            ("kayu", "Kayu/papan"),
+                            ("semen", "Semen/bata merah"),
+                            ("bambu", "Bambu"),
+                            ("tanah", "Tanah"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=10,
+                        verbose_name="jenis lantai terluas",
+                    ),
+                ),
+                (
+                    "wall_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("tembok", "Tembok"),
+                            ("plesteran_bambu", "Plesteran anyaman bambu/kawat"),
+                            ("kayu", "Kayu/papan/gypsum/GRC"),
+                            ("anyaman_bambu", "Anyaman bambu"),
+                            ("batang_kayu", "Batang kayu"),
+                            ("bambu", "Bambu"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=16,
+                        verbose_name="jenis dinding terluas",
+                    ),
+                ),
+                (
+                    "roof_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("beton", "Beton"),
+                            ("genteng", "Genteng"),
+                            ("seng", "Seng"),
+                            ("asbes", "Asbes"),
+                            ("kayu", "Kayu/sirap"),
+                            ("bambu", "Bambu"),
+                            ("jerami", "Jerami/ijuk/daun/rumbia"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=10,
+                        verbose_name="jenis atap terluas",
+                    ),
+                ),
+                (
+                    "water_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("kemasan", "Air kemasan bermerk"),
+                            ("isi_ulang", "Air isi ulang"),
+                            ("leding", "Leding"),
+                            ("sumur_bor", "Sumur bor/pompa"),
+                            ("sumur_terlindung", "Sumur terlindung"),
+                            ("sumur_tak_terlindung", "Sumur tak terlindung"),
+                            ("mata_air_terlindung", "Mata air terlindung"),
+                            ("mata_air_tak_terlindung", "Mata air tak terlindung"),
+                            ("air_permukaan", "Air permukaan"),
+                            ("air_hujan", "Air hujan"),
+                            ("lainnya", "Lainnya"),
+                        ],
+                        max_length=24,
+                        verbose_name="sumber air minum",
+                    ),
+                ),
+                (
+                    "lighting",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pln_meteran", "PLN dengan meteran"),
+                            ("pln_tanpa_meteran", "PLN tanpa meteran"),
+                            ("non_pln", "Listrik non-PLN"),
+                            ("bukan_listrik", "Bukan listrik"),
+                        ],
+                        max_length=18,
+                        verbose_name="sumber penerangan",
+                    ),
+                ),
+                (
+                    "cooking_fuel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("listrik", "Listrik"),
+                            ("elpiji_besar", "Elpiji 5,5 kg/12 kg"),
+                            ("elpiji_3kg", "Elpiji 3 kg"),
+                            ("gas_kota", "Gas kota/biogas"),
+                            ("minyak_tanah", "Minyak tanah"),
+                            ("arang", "Arang/briket"),
+                            ("kayu_bakar", "Kayu bakar"),
+                            ("lainnya", "Lainnya"),
+                            ("tidak_memasak", "Tidak memasak di rumah"),
+                        ],
+                        max_length=14,
+                        verbose_name="bahan bakar memasak",
+                    ),
+                ),
+                (
+                    "toilet_facility",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("sendiri", "Ada, milik sendiri"),
+                            ("bersama", "Ada, bersama keluarga tertentu"),
+                            ("mck_komunal", "MCK komunal"),
+                            ("mck_umum", "MCK umum"),
+                            ("tidak_digunakan", "Ada tapi tidak digunakan"),
+                            ("tidak_ada", "Tidak ada"),
+                        ],
+                        max_length=16,
+                        verbose_name="fasilitas BAB",
+                    ),
+                ),
+                ("assets", models.JSONField(blank=True, default=dict, verbose_name="aset")),
+                (
+                    "desil",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="desil"),
+                ),
+                (
+                    "desil_source",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dtsen_nasional", "DTSEN desil nasional"),
+                            ("dtsen_provinsi", "DTSEN desil provinsi"),
+                            ("dtsen_kabkota", "DTSEN desil kab/kota"),
+                            ("p3ke", "P3KE desil kesejahteraan"),
+                            ("dtks", "DTKS"),
+                        ],
+                        max_length=16,
+                        verbose_name="sumber desil",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="welfare_records",
+                        to="registry.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data kesejahteraan',
-                'verbose_name_plural': 'data kesejahteraan',
+                "verbose_name": "data kesejahteraan",
+                "verbose_name_plural": "data kesejahteraan",
             },
         ),
         migrations.AddField(
-            model_name='household',
-            name='current_welfare',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.welfarerecord', verbose_name='data kesejahteraan terkini'),
+            model_name="household",
+            name="current_welfare",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="registry.welfarerecord",
+                verbose_name="data kesejahteraan terkini",
+            ),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['nik'], name='person_nik'),
+            model_name="person",
+            index=models.Index(fields=["nik"], name="person_nik"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['birth_date'], name='person_birth_date'),
+            model_name="person",
+            index=models.Index(fields=["birth_date"], name="person_birth_date"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('nik__isnull', False), ('status', 'aktif')), fields=('nik',), name='person_nik_unique_active', violation_error_message='NIK ini sudah dipakai individu aktif lain.'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("nik__isnull", False), ("status", "aktif")),
+                fields=("nik",),
+                name="person_nik_unique_active",
+                violation_error_message="NIK ini sudah dipakai individu aktif lain.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('nik__isnull', True), ('nik__regex', '^[0-9]{16}$'), _connector='OR'), name='person_nik_16_digits'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("nik__isnull", True), ("nik__regex", "^[0-9]{16}$"), _connector="OR"
+                ),
+                name="person_nik_16_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['L', 'P'])), name='person_sex_l_p'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sex__in", ["L", "P"])), name="person_sex_l_p"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('death_date__isnull', True), ('status', 'meninggal'), ('status', 'digabung'), _connector='OR'), name='person_death_date_only_if_deceased'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("death_date__isnull", True),
+                    ("status", "meninggal"),
+                    ("status", "digabung"),
+                    _connector="OR",
+                ),
+                name="person_death_date_only_if_deceased",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into__isnull', True), ('status', 'digabung'), _connector='OR'), name='person_merged_into_only_if_merged'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("merged_into__isnull", True), ("status", "digabung"), _connector="OR"
+                ),
+                name="person_merged_into_only_if_merged",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['household', 'end_date'], name='membership_household'),
+            model_name="membership",
+            index=models.Index(fields=["household", "end_date"], name="membership_household"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('end_date__isnull', True)), fields=('person',), name='membership_one_current_per_person', violation_error_message='Individu ini sudah tercatat sebagai anggota keluarga lain.'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("end_date__isnull", True)),
+                fields=("person",),
+                name="membership_one_current_per_person",
+                violation_error_message="Individu ini sudah tercatat sebagai anggota keluarga lain.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(condition=models.Q(('end_date__isnull', True), ('relationship', 'kepala')), fields=('household',), name='membership_one_current_head', violation_error_message='Keluarga ini sudah memiliki kepala keluarga.'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("end_date__isnull", True), ("relationship", "kepala")),
+                fields=("household",),
+                name="membership_one_current_head",
+                violation_error_message="Keluarga ini sudah memiliki kepala keluarga.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('end_date__isnull', True), ('end_reason', '')), models.Q(('end_date__isnull', False), models.Q(('end_reason', ''), _negated=True)), _connector='OR'), name='membership_end_has_reason'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("end_date__isnull", True), ("end_reason", "")),
+                    models.Q(
+                        ("end_date__isnull", False), models.Q(("end_reason", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_end_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='membership_end_after_start'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="membership_end_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='personnametoken',
-            index=models.Index(fields=['token', 'person'], name='name_token_prefix'),
+            model_name="personnametoken",
+            index=models.Index(fields=["token", "person"], name="name_token_prefix"),
         ),
         migrations.AddConstraint(
-            model_name='personnametoken',
-            constraint=models.UniqueConstraint(fields=('person', 'token'), name='name_token_unique'),
+            model_name="personnametoken",
+            constraint=models.UniqueConstraint(
+                fields=("person", "token"), name="name_token_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programmereceipt',
-            constraint=models.UniqueConstraint(fields=('household', 'person', 'programme', 'source', 'as_of'), name='programme_receipt_unique'),
+            model_name="programmereceipt",
+            constraint=models.UniqueConstraint(
+                fields=("household", "person", "programme", "source", "as_of"),
+                name="programme_receipt_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='welfarerecord',
-            index=models.Index(fields=['household', 'as_of'], name='welfare_household_as_of'),
+            model_name="welfarerecord",
+            index=models.Index(fields=["household", "as_of"], name="welfare_household_as_of"),
         ),
         migrations.AddConstraint(
-            model_name='welfarerecord',
-            constraint=models.CheckConstraint(condition=models.Q(('desil__isnull', True), models.Q(('desil__gte', 1), ('desil__lte', 10)), _connector='OR'), name='welfare_desil_1_10'),
+            model_name="welfarerecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("desil__isnull", True),
+                    models.Q(("desil__gte", 1), ("desil__lte", 10)),
+                    _connector="OR",
+                ),
+                name="welfare_desil_1_10",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='welfarerecord',
-            constraint=models.UniqueConstraint(fields=('household', 'source', 'as_of'), name='welfare_one_per_source_date'),
+            model_name="welfarerecord",
+            constraint=models.UniqueConstraint(
+                fields=("household", "source", "as_of"), name="welfare_one_per_source_date"
+            ),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['kk_number'], name='household_kk'),
+            model_name="household",
+            index=models.Index(fields=["kk_number"], name="household_kk"),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['kelurahan', 'status'], name='household_kel_status'),
+            model_name="household",
+            index=models.Index(fields=["kelurahan", "status"], name="household_kel_status"),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(condition=models.Q(('kk_number__isnull', False), ('status', 'aktif')), fields=('kk_number',), name='household_kk_unique_active', violation_error_message='No. KK ini sudah dipakai keluarga aktif lain.'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kk_number__isnull", False), ("status", "aktif")),
+                fields=("kk_number",),
+                name="household_kk_unique_active",
+                violation_error_message="No. KK ini sudah dipakai keluarga aktif lain.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.CheckConstraint(condition=models.Q(('kk_number__isnull', True), ('kk_number__regex', '^[0-9]{16}$'), _connector='OR'), name='household_kk_16_digits'),
+            model_name="household",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kk_number__isnull", True),
+                    ("kk_number__regex", "^[0-9]{16}$"),
+                    _connector="OR",
+                ),
+                name="household_kk_16_digits",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into__isnull', True), ('status', 'digabung'), _connector='OR'), name='household_merged_into_only_if_merged'),
+            model_name="household",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("merged_into__isnull", True), ("status", "digabung"), _connector="OR"
+                ),
+                name="household_merged_into_only_if_merged",
+            ),
         ),
     ]

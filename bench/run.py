@@ -1,0 +1,147 @@
+"""`make bench`: every benchmark, each in its own process, figures printed (never asserted).
+
+    python bench/run.py [--persons 1000000] [--skip-postgres]
+
+1. region tree load (91,599 codes) on a fresh SQLite database and on PostgreSQL;
+2. the synthetic generator to files and into the database (bench_synth);
+3. a synthetic registry of --persons persons built with `entas synth` on SQLite (and
+   PostgreSQL), then registry search latency p50/p95 on it (bench_search).
+
+Work files go to var/bench (removed at the start of a run). PostgreSQL is used when
+a server answers on 127.0.0.1:5432; its database `entas_bench` is dropped and recreated.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WORK = ROOT / "var" / "bench"
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_URL = "postgres://postgres@127.0.0.1:5432/entas_bench"
+PERSONS_PER_HOUSEHOLD = 3.6  # what the generator produces on average; the run prints the truth
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--skip-postgres", action="store_true")
+    arguments = parser.parse_args()
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    databases = {"SQLite": f"sqlite:///{WORK / 'registry.sqlite3'}"}
+    if not arguments.skip_postgres and postgres_available():
+        databases["PostgreSQL"] = PG_URL
+    print(f"entas benchmarks — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores")
+    section("1. Region tree (91,599 Kemendagri codes)")
+    for name, url in databases.items():
+        fresh_database(url)
+        entas(url, "migrate", "--no-input", "-v", "0")
+        seconds, peak = timed(url, "load_regions")
+        print(
+            f"  {name:<10} load_regions: {seconds:6.2f} s,"
+            f" {91_599 / seconds:,.0f} regions/s, peak {peak} MB"
+        )
+    section("2. Synthetic generator")
+    run_script("bench_synth.py", "--persons", str(arguments.persons))
+    households = round(arguments.persons / PERSONS_PER_HOUSEHOLD)
+    for name, url in databases.items():
+        section(f"3. Registry of ~{arguments.persons:,} persons on {name}")
+        entas(url, "load_boundaries")
+        seconds, peak = timed(
+            url, "synth", "--households", str(households), "--seed", "7", "--replace"
+        )
+        persons = count_persons(url)
+        print(
+            f"  entas synth into {name}: {persons:,} persons in {seconds:.1f} s "
+            f"= {persons / seconds:,.0f} persons/s, peak {peak} MB"
+        )
+        run_script("bench_search.py", url)
+
+
+def section(title: str) -> None:
+    print(f"\n== {title} ==", flush=True)
+
+
+def env_for(url: str) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "entas.config.settings"}
+
+
+def entas(url: str, *arguments: str) -> None:
+    subprocess.run(
+        [str(BIN / "entas"), *arguments],
+        check=True,
+        env=env_for(url),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def timed(url: str, *arguments: str) -> tuple[float, int]:
+    """Wall time and the child's peak resident memory in MB (run alone, so the peak is its own)."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [str(BIN / "python"), "-c", PEAK_WRAPPER, *arguments],
+        check=True,
+        env=env_for(url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - start, int(result.stdout.strip().splitlines()[-1])
+
+
+PEAK_WRAPPER = """
+import pathlib, resource, subprocess, sys
+entas = pathlib.Path(sys.executable).parent / "entas"
+subprocess.run([str(entas), *sys.argv[1:]], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+"""
+
+
+def run_script(script: str, *arguments: str) -> None:
+    subprocess.run(
+        [str(BIN / "python"), str(ROOT / "bench" / script), *arguments], check=True, cwd=ROOT
+    )
+
+
+def count_persons(url: str) -> int:
+    code = (
+        "import django; django.setup(); from entas.registry.models import Person;"
+        " print(Person.objects.count())"
+    )
+    result = subprocess.run(
+        [str(BIN / "python"), "-c", code],
+        check=True,
+        env=env_for(url),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    return int(result.stdout.strip())
+
+
+def postgres_available() -> bool:
+    return (
+        subprocess.run(
+            ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"], check=False
+        ).returncode
+        == 0
+    )
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
+    for statement in ("DROP DATABASE IF EXISTS entas_bench", "CREATE DATABASE entas_bench"):
+        subprocess.run(["psql", PG_ADMIN, "-qc", statement], check=True)
+
+
+if __name__ == "__main__":
+    main()
