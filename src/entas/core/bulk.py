@@ -14,6 +14,7 @@ Django creates foreign keys DEFERRABLE INITIALLY DEFERRED on PostgreSQL and SQLi
 they are checked at commit, not row by row.
 """
 
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
@@ -24,8 +25,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 DEFAULT_BATCH_SIZE = 5000
 ID_BLOCK_SIZE = 10_000
-
-Converter = Callable[[Any], Any] | None
 
 
 def bulk_insert(
@@ -52,22 +51,18 @@ class IdSource:
     """
 
     def __init__(self, model: type[models.Model], *, block_size: int = ID_BLOCK_SIZE) -> None:
-        self._model = model
-        self._block_size = block_size
-        self._block: Iterator[int] = iter(())
-        self._next_local: int | None = None
+        self._ids = _ids(model, block_size)
 
     def take(self) -> int:
-        if connection.vendor != "postgresql":
-            if self._next_local is None:
-                self._next_local = _max_id(self._model) + 1
-            value = self._next_local
-            self._next_local += 1
-            return value
-        for value in self._block:
-            return value
-        self._block = iter(_sequence_block(self._model, self._block_size))
-        return next(self._block)
+        return next(self._ids)
+
+
+def _ids(model: type[models.Model], block_size: int) -> Iterator[int]:
+    """Ids on demand; the first is read from the database when the first id is taken."""
+    if connection.vendor == "postgresql":
+        while True:
+            yield from _sequence_block(model, block_size)
+    yield from itertools.count(_max_id(model) + 1)
 
 
 def _copy(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -115,14 +110,22 @@ def _columns(
 ) -> tuple[list[str], Callable[[Sequence[Any]], Sequence[Any]]]:
     """The column names of `fields` and a function preparing a row for the database."""
     concrete = [_concrete_field(model, name) for name in fields]
-    converters = [_converter(field, database) for field in concrete]
     columns = [str(field.column) for field in concrete]
-    if not any(converters):
-        return columns, _unchanged
-    return columns, lambda row: [
-        value if convert is None else convert(value)
-        for value, convert in zip(row, converters, strict=True)
+    converters = [
+        (index, convert)
+        for index, field in enumerate(concrete)
+        if (convert := _converter(field, database)) is not None
     ]
+    if not converters:
+        return columns, _unchanged
+
+    def prepared(row: Sequence[Any]) -> Sequence[Any]:
+        values = list(row)
+        for index, convert in converters:
+            values[index] = convert(values[index])
+        return values
+
+    return columns, prepared
 
 
 def _unchanged(row: Sequence[Any]) -> Sequence[Any]:
@@ -136,12 +139,24 @@ def _concrete_field(model: type[models.Model], name: str) -> models.Field[Any, A
     return field
 
 
-def _converter(field: Any, database: BaseDatabaseWrapper) -> Converter:
+def _converter(field: Any, database: BaseDatabaseWrapper) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
         return _json_text
     if isinstance(field, models.DateTimeField) and database.vendor == "sqlite":
-        return database.ops.adapt_datetimefield_value
+        return _remembering(database.ops.adapt_datetimefield_value)
     return None
+
+
+def _remembering(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert` that reuses its last result: loads stamp every row with the same time."""
+    last: list[Any] = [object(), None]
+
+    def converted(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return converted
 
 
 def _json_text(value: Any) -> str | None:
