@@ -1,9 +1,10 @@
-"""Forms of the account pages: the audit-log filter (sign-in uses Django's form)."""
+"""Forms of the account pages: sign-in and the audit-log filter."""
 
 import re
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -12,6 +13,15 @@ if TYPE_CHECKING:
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
 _TARGET = re.compile(r"^(keluarga|household|individu|person):([0-9]{1,18})$")
 _ACTION = re.compile(r"^[a-z_.]+$")
+
+
+class SignInForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _(
+            "Nama pengguna atau kata sandi salah. Perhatikan huruf besar dan kecil."
+        ),
+        "inactive": _("Akun ini tidak aktif. Hubungi admin Dinas Sosial."),
+    }
 
 
 def _date_field(label: "StrOrPromise") -> forms.DateField:

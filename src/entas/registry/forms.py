@@ -36,7 +36,12 @@ class SearchForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off", "spellcheck": "false"}
+            attrs={
+                "type": "search",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "aria-describedby": "q-help",
+            }
         ),
     )
     kelurahan = forms.ChoiceField(

@@ -56,6 +56,11 @@ def parse_po(text: str, *, name: str = "po") -> dict[str, str]:
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         where = f"{name}:{number}"
+        keyword, _space, rest = line.partition(" ")
+        starts_entry = line.startswith("#") or keyword in ("msgctxt", "msgid")
+        if starts_entry and any(key.startswith("msgstr") for key in entry):
+            _finish(entry, fuzzy, catalogue)
+            entry, fuzzy, current = {}, False, ""
         if line.startswith("#,") and "fuzzy" in line:
             fuzzy = True
         if not line or line.startswith("#"):
@@ -65,10 +70,6 @@ def parse_po(text: str, *, name: str = "po") -> dict[str, str]:
                 raise PoSyntaxError(f"{where}: continuation line outside an entry")
             entry[current] += _unquote(line, where)
             continue
-        keyword, _space, rest = line.partition(" ")
-        if keyword in ("msgctxt", "msgid") and any(key.startswith("msgstr") for key in entry):
-            _finish(entry, fuzzy, catalogue)
-            entry, fuzzy = {}, False
         if keyword not in KEYWORDS and not keyword.startswith("msgstr["):
             raise PoSyntaxError(f"{where}: unknown keyword {keyword!r}")
         current = keyword
