@@ -300,3 +300,19 @@ def test_manifest_counts_match_the_files(city_files):
     for name in FILES:
         with (city_files.folder / name).open(encoding="utf-8", newline="") as file:
             assert sum(1 for _row in csv.reader(file)) - 1 == manifest["files"][name]
+
+
+def test_a_region_without_a_profile_is_spread_evenly_over_its_kelurahan(tmp_path):
+    # given Kota Surakarta, for which entas ships no profile
+    result = synthetic_files_write(households=540, seed=1, out_dir=tmp_path, region_code="33.72")
+
+    with (tmp_path / "truth_households.csv").open(encoding="utf-8", newline="") as file:
+        cards = [row for row in csv.DictReader(file) if row["file"] == "dtsen_keluarga.csv"]
+    per_kelurahan = Counter(row["kelurahan"] for row in cards if row["dirt"] == "")
+    # then every kelurahan of the region tree gets the same share and 1 % are extreme poor
+    assert result.frame.name == "Kota Surakarta"
+    assert result.frame.has_profile is False
+    assert sum(per_kelurahan.values()) == 540
+    assert max(per_kelurahan.values()) - min(per_kelurahan.values()) <= 2
+    assert all(code.startswith("33.72.") for code in per_kelurahan)
+    assert (result.tally.extreme_households, result.tally.extreme_persons) == (5, 22)

@@ -3,35 +3,27 @@
 `CityGenerator` is an iterator of `SynthHousehold`s; the writers (files, database) consume
 it and forget each household once written. What it keeps is small and does not grow with
 the population: the plan (household counts per kelurahan, the sizes of the extreme-poor
-families), the NIK/KK serial counters (a fixed array), and a few dozen duplicate records
-waiting for a later household to be listed in.
+families), the NIK/KK serial counters (a fixed array), and what `listings.SourceLister`
+keeps (a few dozen duplicate records waiting for a later household).
 
 Everything is drawn from one `random.Random` seeded with the seed, in a fixed order, so a
 seed always gives the same city, whichever writer consumes it.
 """
 
 import datetime as dt
-import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from random import Random
 
-from entas.synth.dirt import NameContext, NikDamage, name_variant, nik_damage
 from entas.synth.families import FamilyBuilder
+from entas.synth.listings import SourceLister
 from entas.synth.names import NameMaker
 from entas.synth.numbers import NumberIssuer
-from entas.synth.population import (
-    KkListing,
-    Listing,
-    P3keListing,
-    SynthHousehold,
-    SynthPerson,
-)
+from entas.synth.population import SynthHousehold, SynthPerson, age_on
 from entas.synth.profile import CityFrame, Kecamatan, Kelurahan
 from entas.synth.traits import traits_fill
 from entas.synth.weighted import Weighted, between, pick
 from entas.synth.welfare import EXTREME_DESIL, tier_of, welfare_draw
-from entas.wilayah.identity import parse_nik
 
 # The extreme-poor group may be at most this share of the households; below, it shrinks.
 MAX_EXTREME_SHARE = 0.2
@@ -56,25 +48,6 @@ LARGEST_FAMILY = 12
 STREETS_PER_KELURAHAN = 6
 OTHER_KECAMATAN_SHARE = 0.15  # NIK first issued in another kecamatan of the same city
 KK_YEARS_BACK = 15
-P3KE_EXCLUSION = 0.05  # poor families P3KE missed
-
-# Registry dirt (per person or household).
-DUPLICATE_PERSON = 0.015
-DUPLICATE_HOUSEHOLD = 0.004
-DUPLICATE_DELAY = 40  # a duplicate record turns up within this many households
-REGISTRY_NIK_DAMAGE = Weighted(
-    (("", 979), ("nik_missing", 12), ("nik_digit", 4), ("nik_transposed", 3), ("nik_excel", 2))
-)
-DUPLICATE_NIK_DAMAGE = Weighted(
-    (("nik_missing", 45), ("nik_digit", 30), ("nik_transposed", 15), ("nik_excel", 10))
-)
-DUPLICATE_NAME_CHANGED = 0.85
-# P3KE dirt: its own spellings and spreadsheet damage, independent of the registry's.
-P3KE_NAME_VARIANT = 0.28
-P3KE_NIK_DAMAGE = Weighted(
-    (("", 935), ("nik_missing", 20), ("nik_excel", 30), ("nik_digit", 10), ("nik_transposed", 5))
-)
-P3KE_NOT_MATCHED = 0.04  # "padan Dukcapil: Tidak" although the NIK is right
 
 
 @dataclass(frozen=True)
@@ -92,6 +65,8 @@ class Plan:
 
 @dataclass
 class Tally:
+    """What was generated: true households and persons, and the records of the sources."""
+
     households: int = 0
     persons: int = 0
     deceased: int = 0
@@ -108,11 +83,37 @@ class Tally:
     p3ke_dirt: dict[str, int] = field(default_factory=dict)
     extreme_by_kecamatan: dict[str, list[int]] = field(default_factory=dict)
 
-    @staticmethod
-    def count_dirt(counts: dict[str, int], kinds: str) -> None:
-        for kind in kinds.split(";"):
-            if kind:
-                counts[kind] = counts.get(kind, 0) + 1
+    def add(self, household: SynthHousehold) -> None:
+        current = sum(1 for person in household.members if person.is_current)
+        self.households += 1
+        self.persons += current
+        self.deceased += sum(1 for person in household.members if person.fate == "meninggal")
+        self.moved += sum(1 for person in household.members if person.fate == "pindah")
+        if household.is_extreme_poor:
+            self.extreme_households += 1
+            self.extreme_persons += current
+            code = household.kelurahan.kecamatan_code
+            counts = self.extreme_by_kecamatan.setdefault(code, [0, 0])
+            counts[0] += 1
+            counts[1] += current
+        for card in household.registry:
+            self.registry_households += 1
+            self.duplicate_households += card.dirt == "duplicate"
+            for listing in card.listings:
+                self.registry_persons += 1
+                self.duplicate_persons += listing.is_duplicate
+                _count_kinds(self.dirt, listing.dirt)
+        if household.p3ke is not None:
+            self.p3ke_families += 1
+            self.p3ke_persons += len(household.p3ke.listings)
+            for listing in household.p3ke.listings:
+                _count_kinds(self.p3ke_dirt, listing.dirt)
+
+
+def _count_kinds(counts: dict[str, int], kinds: str) -> None:
+    for kind in kinds.split(";"):
+        if kind:
+            counts[kind] = counts.get(kind, 0) + 1
 
 
 def apportion(total: int, weights: list[float]) -> list[int]:
@@ -182,7 +183,6 @@ class CityGenerator:
         self.seed = seed
         self.plan = city_plan(frame, households)
         self.tally = Tally()
-        self.p3ke_as_of = dt.date(frame.as_of.year - 3, 6, 30)
         self._names = NameMaker(frame.name_mix)
         regions = [item.region6 for item in frame.kecamatan]
         regions += [origin.region6 for origin in frame.origins if origin.region6 not in regions]
@@ -191,9 +191,9 @@ class CityGenerator:
         self._desil = Weighted(
             (desil, weight) for desil, weight in enumerate(frame.desil_weights, start=1)
         )
+        self._sources = SourceLister(self._issuer, self._names, as_of=frame.as_of)
+        self.p3ke_as_of = self._sources.p3ke_as_of
         self._person_key = 0
-        self._pending: list[tuple[int, int, Listing]] = []
-        self._held: set[str] = set()
         self._as_of_ordinal = frame.as_of.toordinal()
 
     def __iter__(self) -> Iterator[SynthHousehold]:
@@ -203,18 +203,13 @@ class CityGenerator:
         index = 0
         for kelurahan, total, extreme_count in self.plan.kelurahan:
             streets = self._streets(rng)
-            p3ke_serial = 0
             for remaining in range(total, 0, -1):
                 is_extreme = rng.random() * remaining < extreme_count
                 extreme_count -= is_extreme
                 size = next(sizes) if is_extreme else OTHER_SIZE(rng)
                 household = self._household(rng, index + 1, kelurahan, streets, is_extreme, size)
-                self._duplicates(rng, household, index, last)
-                self._place_pending(household, index)
-                if household.p3ke is not None:
-                    p3ke_serial += 1
-                    self._p3ke_identify(household.p3ke, kelurahan, p3ke_serial)
-                self._count(household)
+                self._sources.list(rng, household, index=index, last=last)
+                self.tally.add(household)
                 yield household
                 index += 1
 
@@ -249,9 +244,11 @@ class CityGenerator:
             extreme_line=self.frame.extreme_line,
             as_of_year=self.frame.as_of.year,
         )
-        household = SynthHousehold(
+        return SynthHousehold(
             key=key,
             kelurahan=kelurahan,
+            kk_number=self._issuer.kk(region6=kecamatan.region6, issue_date=issued),
+            kk_issued=issued,
             address=self._address(rng, streets),
             rt=f"{between(rng, 1, 12):03d}",
             rw=f"{between(rng, 1, 10):03d}",
@@ -260,13 +257,6 @@ class CityGenerator:
             members=people,
             welfare=welfare,
         )
-        kk_number = self._issuer.kk(region6=kecamatan.region6, issue_date=issued)
-        listings = [self._registry_listing(rng, household, person, culture) for person in people]
-        household.registry.append(KkListing(kk_number, issued, listings))
-        if rng.random() < DUPLICATE_HOUSEHOLD:
-            self._duplicate_household(rng, household, kecamatan, culture)
-        household.p3ke = self._p3ke(rng, household, culture)
-        return household
 
     def _person(
         self,
@@ -290,7 +280,7 @@ class CityGenerator:
             person.mother_name = names.person(
                 rng, culture=culture, sex="P", birth_year=mother_year, family=""
             )
-        age = self._age(person)
+        age = age_on(person.birth_date, self.frame.as_of)
         region6, person.birth_place = self._nik_region(rng, kecamatan, age)
         person.nik = self._issuer.nik(region6=region6, birth_date=person.birth_date, sex=person.sex)
         traits_fill(rng, person, age=age, tier=tier, generation=names.generation(year))
@@ -320,11 +310,6 @@ class CityGenerator:
                     between(rng, first, last) if first <= last else issued.toordinal()
                 )
 
-    def _age(self, person: SynthPerson) -> int:
-        as_of = self.frame.as_of
-        born = person.birth_date
-        return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
-
     def _streets(self, rng: Random) -> list[str]:
         names = self._names
         return [
@@ -344,203 +329,3 @@ class CityGenerator:
     def _next_person_key(self) -> int:
         self._person_key += 1
         return self._person_key
-
-    # --- listings and dirt ------------------------------------------------------------
-
-    def _registry_listing(
-        self, rng: Random, household: SynthHousehold, person: SynthPerson, culture: str
-    ) -> Listing:
-        kind = REGISTRY_NIK_DAMAGE(rng)
-        listing = Listing(
-            person,
-            person.name,
-            person.nik,
-            person.nik,
-            person.relationship,
-            household_key=household.key,
-            verified=True,
-        )
-        dirt = [person.fate and ("deceased" if person.fate == "meninggal" else "moved")]
-        if kind:
-            damage = self._damage(rng, person.nik, kind)
-            listing.nik, listing.registry_nik = damage.written, self._hold(damage.registry)
-            listing.verified = False if listing.registry_nik else None
-            dirt.append(damage.kind)
-        listing.dirt = ";".join(kind for kind in dirt if kind)
-        return listing
-
-    def _duplicate_listing(
-        self,
-        rng: Random,
-        listing_of: SynthPerson,
-        household_key: int,
-        culture: str,
-        relationship: str,
-    ) -> Listing:
-        kinds = ["duplicate"]
-        name = listing_of.name
-        if rng.random() < DUPLICATE_NAME_CHANGED:
-            name, name_kinds = name_variant(
-                rng,
-                name,
-                self._name_context(listing_of, culture),
-                operations=1 + (rng.random() < 0.3),
-            )
-            kinds += name_kinds
-        damage = self._damage(rng, listing_of.nik, DUPLICATE_NIK_DAMAGE(rng))
-        kinds.append(damage.kind)
-        if listing_of.fate:
-            kinds.append("deceased" if listing_of.fate == "meninggal" else "moved")
-        registry_nik = self._hold(damage.registry)
-        return Listing(
-            listing_of,
-            name,
-            damage.written,
-            registry_nik,
-            relationship,
-            ";".join(kinds),
-            household_key,
-            verified=False if registry_nik else None,
-        )
-
-    def _duplicates(self, rng: Random, household: SynthHousehold, index: int, last: int) -> None:
-        """Some members are listed a second time, in a household further down the list."""
-        culture = household.culture
-        for person in household.members:
-            if person.is_current and rng.random() < DUPLICATE_PERSON:
-                listing = self._duplicate_listing(rng, person, household.key, culture, "lainnya")
-                due = min(index + between(rng, 1, DUPLICATE_DELAY), last)
-                heapq.heappush(self._pending, (due, person.key, listing))
-
-    def _place_pending(self, household: SynthHousehold, index: int) -> None:
-        while self._pending and self._pending[0][0] <= index:
-            _due, _key, listing = heapq.heappop(self._pending)
-            household.registry[0].listings.append(listing)
-
-    def _duplicate_household(
-        self, rng: Random, household: SynthHousehold, kecamatan: Kecamatan, culture: str
-    ) -> None:
-        """The family listed again under the card it had before (an older No. KK)."""
-        current = household.registry[0]
-        head = household.members[0]
-        earliest = max(
-            current.issued.toordinal() - 8 * 365,
-            head.birth_date.toordinal() + 17 * 365,
-        )
-        latest = current.issued.toordinal() - 30
-        if earliest > latest:
-            return
-        issued = dt.date.fromordinal(between(rng, earliest, latest))
-        listings = [
-            self._duplicate_listing(rng, person, household.key, culture, person.relationship)
-            for person in household.members
-            if person.birth_date < issued
-        ]
-        kk_number = self._issuer.kk(region6=kecamatan.region6, issue_date=issued)
-        household.registry.append(KkListing(kk_number, issued, listings, dirt="duplicate"))
-
-    def _p3ke(self, rng: Random, household: SynthHousehold, culture: str) -> P3keListing | None:
-        welfare = household.welfare
-        if household.is_extreme_poor:
-            desil = 1 if rng.random() < 0.8 else 2
-        else:
-            desil = max(1, welfare.desil + pick(rng, (-1, 0, 0, 1)))
-        if desil > 4 or rng.random() < P3KE_EXCLUSION:
-            return None
-        listings = []
-        for person in household.members:
-            if person.birth_date > self.p3ke_as_of:
-                continue
-            if person.fate_date is not None and person.fate_date <= self.p3ke_as_of:
-                continue
-            listings.append(self._p3ke_listing(rng, household.key, person, culture))
-        if not listings or listings[0].relationship != "kepala":
-            return None
-        street = household.address.split(" No. ")[0].upper().replace(".", "")
-        address = f"{street} RT {int(household.rt)} RW {int(household.rw)}"
-        return P3keListing(family_id="", desil=desil, address=address, listings=listings)
-
-    def _p3ke_listing(
-        self, rng: Random, household_key: int, person: SynthPerson, culture: str
-    ) -> Listing:
-        kinds = []
-        name = person.name
-        if rng.random() < P3KE_NAME_VARIANT:
-            name, name_kinds = name_variant(rng, name, self._name_context(person, culture))
-            kinds += name_kinds
-        written: str = person.nik
-        registry: str | None = person.nik
-        verified = rng.random() >= P3KE_NOT_MATCHED
-        kind = P3KE_NIK_DAMAGE(rng)
-        if kind:
-            damage = self._damage(rng, person.nik, kind)
-            written, registry, verified = damage.written, damage.registry, False
-            kinds.append(damage.kind)
-        if person.fate:
-            kinds.append("deceased" if person.fate == "meninggal" else "moved")
-        return Listing(
-            person,
-            name,
-            written,
-            registry,
-            person.relationship,
-            ";".join(kinds),
-            household_key,
-            verified,
-        )
-
-    @staticmethod
-    def _p3ke_identify(p3ke: P3keListing, kelurahan: Kelurahan, serial: int) -> None:
-        p3ke.family_id = f"{kelurahan.plain_code}{serial:05d}"
-
-    def _damage(self, rng: Random, nik: str, kind: str) -> NikDamage:
-        return nik_damage(rng, nik, kind, can_issue=self._issuer.can_issue, is_valid=_is_valid_nik)
-
-    def _hold(self, damaged_nik: str | None) -> str | None:
-        """A damaged NIK the registry keeps, unless another damaged record already has it.
-
-        Damaged NIKs never equal an issued one, but two damaged records may come out the
-        same. The set grows with the dirt only (about 1.5 % of persons).
-        """
-        if damaged_nik is None or damaged_nik in self._held:
-            return None
-        self._held.add(damaged_nik)
-        return damaged_nik
-
-    def _name_context(self, person: SynthPerson, culture: str) -> NameContext:
-        father = self._names.father_first_name(person.key)
-        return NameContext(person=person, age=self._age(person), culture=culture, father=father)
-
-    # --- counting ------------------------------------------------------------------------
-
-    def _count(self, household: SynthHousehold) -> None:
-        tally = self.tally
-        current = sum(1 for person in household.members if person.is_current)
-        tally.households += 1
-        tally.persons += current
-        tally.deceased += sum(1 for person in household.members if person.fate == "meninggal")
-        tally.moved += sum(1 for person in household.members if person.fate == "pindah")
-        if household.is_extreme_poor:
-            tally.extreme_households += 1
-            tally.extreme_persons += current
-            counts = tally.extreme_by_kecamatan.setdefault(
-                household.kelurahan.kecamatan_code, [0, 0]
-            )
-            counts[0] += 1
-            counts[1] += current
-        for card in household.registry:
-            tally.registry_households += 1
-            tally.duplicate_households += card.dirt == "duplicate"
-            for listing in card.listings:
-                tally.registry_persons += 1
-                tally.duplicate_persons += listing.is_duplicate
-                tally.count_dirt(tally.dirt, listing.dirt)
-        if household.p3ke is not None:
-            tally.p3ke_families += 1
-            tally.p3ke_persons += len(household.p3ke.listings)
-            for listing in household.p3ke.listings:
-                tally.count_dirt(tally.p3ke_dirt, listing.dirt)
-
-
-def _is_valid_nik(number: str) -> bool:
-    return parse_nik(number).valid

@@ -16,6 +16,10 @@ from entas.synth.profile import Kelurahan
 NO_DIFFICULTY = (4, 4, 4, 4, 4, 4, 4, 4, 4)
 
 
+def age_on(born: dt.date, day: dt.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 @dataclass(slots=True)
 class SynthPerson:
     key: int
@@ -106,6 +110,8 @@ class Welfare:
 class SynthHousehold:
     key: int
     kelurahan: Kelurahan
+    kk_number: str  # the family card it holds now
+    kk_issued: dt.date
     address: str
     rt: str
     rw: str

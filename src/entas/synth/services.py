@@ -102,32 +102,38 @@ def synthetic_registry_load(
             plan=generator.plan,
             tally=generator.tally,
             rows=sink.rows,
-            seconds=time.perf_counter() - started,
+            seconds=0.0,
             deleted=deleted,
         )
-        audit_record(
-            actor=actor,
-            action="synth.load",
-            summary=_(
-                "Data sintetis %(region)s dimuat (seed %(seed)d): %(households)d keluarga, "
-                "%(persons)d individu."
-            )
-            % {
-                "region": frame.name,
-                "seed": seed,
-                "households": result.tally.households,
-                "persons": result.tally.persons,
-            },
-            changes={
-                "region": frame.code,
-                "seed": seed,
-                "households_requested": households,
-                "counts": _counts(result.tally),
-                "rows": result.rows,
-                "deleted": deleted,
-            },
-        )
+        _audit_load(actor, result)
+    result.seconds = time.perf_counter() - started  # the commit and its deferred checks too
     return result
+
+
+def _audit_load(actor: Any, result: SynthResult) -> None:
+    tally = result.tally
+    audit_record(
+        actor=actor,
+        action="synth.load",
+        summary=_(
+            "Data sintetis %(region)s dimuat (seed %(seed)d): %(households)d keluarga, "
+            "%(persons)d individu."
+        )
+        % {
+            "region": result.frame.name,
+            "seed": result.seed,
+            "households": tally.households,
+            "persons": tally.persons,
+        },
+        changes={
+            "region": result.frame.code,
+            "seed": result.seed,
+            "households_requested": result.plan.households,
+            "counts": _counts(tally),
+            "rows": result.rows,
+            "deleted": result.deleted,
+        },
+    )
 
 
 def synthetic_registry_delete(*, actor: Any = None) -> dict[str, int]:
