@@ -167,14 +167,14 @@ def _keyboard_slip(rng: Random, name: str) -> str:
     return name[:index] + name[index] + name[index:]
 
 
-NAME_OPERATIONS: dict[str, NameOperation] = {
+NAME_OPERATIONS: dict[str, NameOperation] = {  # in the order they are applied
     "name_old_spelling": _old_spelling,
-    "name_title": _title,
-    "name_honorific": _honorific,
     "name_abbreviation": _abbreviation,
     "name_order": _word_order,
-    "name_patronym": _patronym,
     "name_typo": _typo,
+    "name_patronym": _patronym,
+    "name_title": _title,
+    "name_honorific": _honorific,
 }
 NAME_OPERATION = Weighted(
     (
@@ -192,22 +192,22 @@ NAME_OPERATION = Weighted(
 def name_variant(
     rng: Random, name: str, context: NameContext, *, operations: int = 1
 ) -> tuple[str, list[str]]:
-    """`name` changed by `operations` kinds of mistake; the result always differs from it."""
+    """`name` changed by `operations` kinds of mistake; the result always differs from it.
+
+    The kinds are applied in the order of NAME_OPERATIONS, so that words are abbreviated or
+    swapped before a title or honorific is put in front ("Hj. R." never happens).
+    """
+    chosen = {NAME_OPERATION(rng) for _draw in range(operations)}
     kinds: list[str] = []
     changed = name
-    for _attempt in range(4 * operations):
-        if len(kinds) == operations:
-            break
-        kind = NAME_OPERATION(rng)
-        if kind in kinds:
-            continue
-        result = NAME_OPERATIONS[kind](rng, changed, context)
-        if result and result.upper() != changed.upper():
-            changed = result
-            kinds.append(kind)
-    if changed.upper() == name.upper() or not kinds:
-        changed = _typo(rng, name, context)
-        kinds = ["name_typo"]
+    for kind, operation in NAME_OPERATIONS.items():
+        if kind in chosen:
+            result = operation(rng, changed, context)
+            if result and result.upper() != changed.upper():
+                changed = result
+                kinds.append(kind)
+    if changed.upper() == name.upper():
+        return _typo(rng, name, context), ["name_typo"]
     return changed, kinds
 
 
