@@ -213,3 +213,13 @@ def test_htmx_history_restore_gets_the_whole_page(admin_dinsos, client_for, regi
     response = client_for(admin_dinsos).get(SEARCH, {"q": "slamet"}, headers=headers)
 
     assert "<html" in response.text
+
+
+def test_page_past_the_end_is_empty_but_keeps_the_total(admin_dinsos, client_for, regions):
+    for _ in range(2):
+        make_household(kelurahan_code="33.74.10.1003", members=3)
+
+    response = client_for(admin_dinsos).get(SEARCH, {"kelurahan": "33.74.10.1003", "page": 3})
+
+    page = response.context["page"]
+    assert (page.results, page.total, page.has_next, page.has_previous) == ([], 6, False, True)
