@@ -50,6 +50,10 @@ def phone(browser):
 
 
 @pytest.fixture
-def screenshots() -> Path:
+def screenshots(tmp_path) -> Path:
+    """Where screenshots go: docs/screenshots (committed) with ENTAS_UPDATE_SCREENSHOTS=1,
+    else a temporary folder, so a test run leaves the working tree clean."""
+    if os.environ.get("ENTAS_UPDATE_SCREENSHOTS") != "1":
+        return tmp_path
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
