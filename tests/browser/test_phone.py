@@ -61,13 +61,13 @@ def families(regions, admin_dinsos):
     return slamet
 
 
-def sign_in(page: Page, live_server, username: str) -> None:
+def sign_in(page: Page, live_server, username: str, landing: str = "/registri/") -> None:
     page.goto(live_server.url + "/")
     expect(page).to_have_url(re.compile(r"/akun/masuk/\?next="))
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill("rahasia-uji-123")
     page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + "/registri/")
+    expect(page).to_have_url(live_server.url + landing)
 
 
 def test_field_officer_searches_and_opens_a_family_on_a_phone(
@@ -126,3 +126,12 @@ def test_search_works_without_javascript_by_keyboard(
 
     expect(page.locator("ol.results > li")).to_have_count(3)
     context.close()
+
+
+def test_wide_tables_scroll_inside_their_box_not_the_page(
+    phone: Page, live_server, leader, families
+):
+    sign_in(phone, live_server, "leader", landing="/registri/ringkasan/")
+
+    expect(phone.get_by_role("table")).to_contain_text("Tembalang")
+    assert phone.evaluate(NO_HORIZONTAL_OVERFLOW)

@@ -2,9 +2,13 @@
 for whom a record outside their scope does not exist (404)."""
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
-from tests.factories import head_of
+from tests.factories import head_of, make_household
+
+from entas.accounts.models import Role, User
+from entas.wilayah.models import Region
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +128,28 @@ def test_officer_search_finds_nobody_outside_their_area(
 
     assert response.context["page"].results == []
     assert "Slamet" not in response.text
+
+
+def test_server_error_page_renders_without_a_request():
+    html = render_to_string("500.html")
+
+    assert "Maaf, terjadi kesalahan di server" in html
+
+
+def test_officer_of_one_kelurahan_sees_only_that_kelurahan(client_for, regions):
+    officer = User.objects.create_user(username="officer_meteseh", role=Role.FIELD_OFFICER)
+    officer.areas.set(Region.objects.filter(code="33.74.10.1001"))
+    inside = make_household(kelurahan_code="33.74.10.1001", members=1)
+    next_door = make_household(kelurahan_code="33.74.10.1002", members=1)
+    client = client_for(officer)
+
+    assert client.get(reverse("registry:household", args=[inside.pk])).status_code == 200
+    assert client.get(reverse("registry:household", args=[next_door.pk])).status_code == 404
+    kelurahan = [
+        code
+        for code, _name in client.get(reverse("registry:search"))
+        .context["form"]
+        .fields["kelurahan"]
+        .choices[1][1]
+    ]
+    assert kelurahan == ["33.74.10.1001"]
