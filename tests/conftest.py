@@ -20,6 +20,12 @@ def django_db_setup(django_db_setup, django_db_blocker):  # noqa: PT004
         regions_load()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """The cast is created for most tests; real password hashing would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def regions(db) -> None:
     """The region tree; reloaded when a transactional test (live_server) flushed it."""

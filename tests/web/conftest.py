@@ -37,9 +37,3 @@ def compiled_locale(tmp_path_factory) -> Path:
 def english_available(settings, compiled_locale) -> None:
     """Point LOCALE_PATHS at the compiled copy; Django resets its catalogue cache."""
     settings.LOCALE_PATHS = [compiled_locale]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings) -> None:
-    """The cast is created for every test; real password hashing would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from entas.core.management.commands.compile_messages import PoSyntaxError, mo_bytes, parse_po
+from entas.core.management.commands.compile_messages import compile_file
 
 PO = r"""
 msgid ""
@@ -42,8 +42,9 @@ msgstr[1] "%(n)s persons"
 
 
 def test_po_compiles_to_a_catalogue_gettext_reads(tmp_path):
-    mo = tmp_path / "django.mo"
-    mo.write_bytes(mo_bytes(parse_po(PO)))
+    po = tmp_path / "django.po"
+    po.write_text(PO, encoding="utf-8")
+    mo = compile_file(po)
 
     with mo.open("rb") as file:
         catalogue = gettext.GNUTranslations(file)
@@ -57,15 +58,18 @@ def test_po_compiles_to_a_catalogue_gettext_reads(tmp_path):
     assert catalogue.ngettext("%(n)s individu", "%(n)s individu", 3) == "%(n)s persons"
 
 
-def test_broken_po_is_refused_with_its_line(tmp_path):
-    with pytest.raises(PoSyntaxError, match="po:2: unknown keyword 'msgstring'"):
-        parse_po('msgid "a"\nmsgstring "b"\n')
+def test_broken_po_is_refused_with_its_file(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text('msgid "a"\nmsgstring "b"\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="Berkas terjemahan rusak: .*django.po"):
+        compile_file(po)
+    assert not po.with_suffix(".mo").exists()
 
 
 def test_command_reports_a_broken_catalogue(tmp_path):
     folder = tmp_path / "en" / "LC_MESSAGES"
     folder.mkdir(parents=True)
-    (folder / "django.po").write_text('msgid "a"\nmsgstr b\n', encoding="utf-8")
+    (folder / "django.po").write_text('msgid "a"\nmsgstring "b"\n', encoding="utf-8")
 
     with pytest.raises(CommandError, match="Berkas terjemahan rusak"):
         call_command("compile_messages", str(tmp_path))

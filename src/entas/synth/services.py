@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from entas.core.bulk import refresh_statistics
 from entas.core.services import audit_record
 from entas.registry.models import (
     Household,
@@ -106,6 +107,7 @@ def synthetic_registry_load(
             deleted=deleted,
         )
         _audit_load(actor, result)
+    refresh_statistics(Household, Person, Membership, PersonNameToken, WelfareRecord)
     result.seconds = time.perf_counter() - started  # the commit and its deferred checks too
     return result
 
