@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,13 @@ DIFFICULTY_FIELDS = (
     "difficulty_self_care",
     "difficulty_remembering",
 )
+
+
+def difficulty_field(label: Any) -> Any:
+    """A Regsosek 428 difficulty question: 1 cannot at all … 4 no difficulty; empty = not asked."""
+    return models.PositiveSmallIntegerField(
+        label, choices=c.Difficulty.choices, null=True, blank=True
+    )
 
 
 class Household(BaseModel):
@@ -131,33 +140,15 @@ class Person(BaseModel):
     )
     occupation = models.CharField(_("pekerjaan"), max_length=100, blank=True)
     is_working = models.BooleanField(_("bekerja seminggu terakhir"), null=True, blank=True)
-    difficulty_seeing = models.PositiveSmallIntegerField(
-        _("kesulitan melihat"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_hearing = models.PositiveSmallIntegerField(
-        _("kesulitan mendengar"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_walking = models.PositiveSmallIntegerField(
-        _("kesulitan berjalan/naik tangga"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_hands = models.PositiveSmallIntegerField(
-        _("kesulitan menggunakan tangan/jari"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_learning = models.PositiveSmallIntegerField(
-        _("kesulitan belajar/intelektual"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_behaviour = models.PositiveSmallIntegerField(
-        _("kesulitan mengendalikan perilaku"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_communicating = models.PositiveSmallIntegerField(
-        _("kesulitan berbicara/berkomunikasi"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_self_care = models.PositiveSmallIntegerField(
-        _("kesulitan mengurus diri"), choices=c.Difficulty.choices, null=True, blank=True
-    )
-    difficulty_remembering = models.PositiveSmallIntegerField(
-        _("kesulitan mengingat/berkonsentrasi"), choices=c.Difficulty.choices, null=True, blank=True
-    )
+    difficulty_seeing = difficulty_field(_("kesulitan melihat"))
+    difficulty_hearing = difficulty_field(_("kesulitan mendengar"))
+    difficulty_walking = difficulty_field(_("kesulitan berjalan/naik tangga"))
+    difficulty_hands = difficulty_field(_("kesulitan menggunakan tangan/jari"))
+    difficulty_learning = difficulty_field(_("kesulitan belajar/intelektual"))
+    difficulty_behaviour = difficulty_field(_("kesulitan mengendalikan perilaku"))
+    difficulty_communicating = difficulty_field(_("kesulitan berbicara/berkomunikasi"))
+    difficulty_self_care = difficulty_field(_("kesulitan mengurus diri"))
+    difficulty_remembering = difficulty_field(_("kesulitan mengingat/berkonsentrasi"))
     chronic_illness = models.CharField(
         _("penyakit kronis"), max_length=14, choices=c.ChronicIllness.choices, blank=True
     )

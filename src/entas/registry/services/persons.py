@@ -72,60 +72,63 @@ def person_record_death(
     *, actor: Any, person: Person, death_date: dt.date, reason: str = ""
 ) -> Person:
     """A member died: the membership ends, the person keeps their history and NIK."""
-    _check_person_transition(person, c.PersonStatus.DECEASED)
     if death_date > timezone.localdate():
         raise RegistryError(
             _("Tanggal meninggal tidak boleh di masa depan."), code="death_date_future"
         )
-    with transaction.atomic():
-        membership = _current_membership(person)
-        if membership.relationship == c.Relationship.HEAD and _other_current_members(membership):
-            raise RegistryError(
-                _("Kepala keluarga meninggal: tetapkan kepala keluarga baru lebih dahulu."),
-                code="head_needs_successor",
-            )
-        _end_membership(membership, on=death_date, reason=c.MembershipEnd.DEATH)
-        person.status = c.PersonStatus.DECEASED
-        person.death_date = death_date
-        person.save(update_fields=["status", "death_date", "updated_at"])
-        _dissolve_if_empty(actor, membership.household, death_date)
-        audit_record(
-            actor=actor,
-            action="person.death",
-            target=person,
-            trail=membership.household.trail,
-            changes={
-                "status": [c.PersonStatus.ACTIVE, c.PersonStatus.DECEASED],
-                "death_date": [None, death_date.isoformat()],
-            },
-            reason=reason,
-        )
-    return person
+    return _person_leave(
+        actor=actor,
+        person=person,
+        status=c.PersonStatus.DECEASED,
+        on=death_date,
+        reason=reason,
+        head_message=_("Kepala keluarga meninggal: tetapkan kepala keluarga baru lebih dahulu."),
+    )
 
 
 def person_move_out(*, actor: Any, person: Person, moved_on: dt.date, reason: str = "") -> Person:
     """A member left the kab/kota: the membership ends and the person becomes 'pindah'."""
-    _check_person_transition(person, c.PersonStatus.MOVED_OUT)
+    return _person_leave(
+        actor=actor,
+        person=person,
+        status=c.PersonStatus.MOVED_OUT,
+        on=moved_on,
+        reason=reason,
+        head_message=_("Kepala keluarga pindah: tetapkan kepala keluarga baru lebih dahulu."),
+    )
+
+
+LEAVING = {
+    c.PersonStatus.DECEASED: ("person.death", c.MembershipEnd.DEATH),
+    c.PersonStatus.MOVED_OUT: ("person.move_out", c.MembershipEnd.MOVED_OUT),
+}
+
+
+def _person_leave(
+    *, actor: Any, person: Person, status: str, on: dt.date, reason: str, head_message: str
+) -> Person:
+    """End the current membership because the person died or moved away; a head may leave
+    only as the last member, and the family is dissolved when nobody is left."""
+    _check_person_transition(person, status)
+    action, end_reason = LEAVING[c.PersonStatus(status)]
     with transaction.atomic():
         membership = _current_membership(person)
         if membership.relationship == c.Relationship.HEAD and _other_current_members(membership):
-            raise RegistryError(
-                _("Kepala keluarga pindah: tetapkan kepala keluarga baru lebih dahulu."),
-                code="head_needs_successor",
-            )
-        _end_membership(membership, on=moved_on, reason=c.MembershipEnd.MOVED_OUT)
-        person.status = c.PersonStatus.MOVED_OUT
-        person.save(update_fields=["status", "updated_at"])
-        _dissolve_if_empty(actor, membership.household, moved_on)
+            raise RegistryError(head_message, code="head_needs_successor")
+        _end_membership(membership, on=on, reason=end_reason)
+        old_status, person.status = person.status, status
+        changed = ["status", "updated_at"]
+        if status == c.PersonStatus.DECEASED:
+            person.death_date = on
+            changed.append("death_date")
+        person.save(update_fields=changed)
+        _dissolve_if_empty(actor, membership.household, on)
         audit_record(
             actor=actor,
-            action="person.move_out",
+            action=action,
             target=person,
             trail=membership.household.trail,
-            changes={
-                "status": [c.PersonStatus.ACTIVE, c.PersonStatus.MOVED_OUT],
-                "moved_on": moved_on.isoformat(),
-            },
+            changes={"status": [old_status, status], "date": on.isoformat()},
             reason=reason,
         )
     return person
