@@ -19,6 +19,20 @@ DIFFICULTY_FIELDS = (
     "difficulty_self_care",
     "difficulty_remembering",
 )
+# The household welfare data in questionnaire order (Regsosek Blok III), money first.
+WELFARE_FIELDS = (
+    "expenditure_per_capita",
+    "income_per_capita",
+    "house_ownership",
+    "floor_area_m2",
+    "floor_type",
+    "wall_type",
+    "roof_type",
+    "water_source",
+    "lighting",
+    "cooking_fuel",
+    "toilet_facility",
+)
 
 
 def difficulty_field(label: Any) -> Any:

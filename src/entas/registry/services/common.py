@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from entas.registry import choices as c
 from entas.registry.exceptions import RegistryError  # noqa: F401 - re-exported
-from entas.registry.models import Household, Membership, Person, PersonNameToken
+from entas.registry.models import DIFFICULTY_FIELDS, Household, Membership, Person, PersonNameToken
 from entas.wilayah import identity
 from entas.wilayah.models import Region
 from entas.wilayah.selectors import region_is_in_deployment
@@ -30,15 +31,7 @@ PERSON_EDITABLE_FIELDS = frozenset(
         "school_participation",
         "occupation",
         "is_working",
-        "difficulty_seeing",
-        "difficulty_hearing",
-        "difficulty_walking",
-        "difficulty_hands",
-        "difficulty_learning",
-        "difficulty_behaviour",
-        "difficulty_communicating",
-        "difficulty_self_care",
-        "difficulty_remembering",
+        *DIFFICULTY_FIELDS,
         "chronic_illness",
         "is_pregnant",
     }
@@ -109,8 +102,8 @@ def _clean_kk(value: str | None) -> str | None:
     return result.number
 
 
-def _check_choice(value: str, choices: type[c.models.TextChoices], name: str) -> None:
-    if value and value not in choices.values:
+def _check_choice(value: str, allowed: Collection[str], name: str) -> None:
+    if value and value not in allowed:
         raise RegistryError(
             _("Nilai '%(value)s' tidak dikenal untuk %(field)s.") % {"value": value, "field": name},
             code="choice_unknown",
@@ -151,8 +144,8 @@ def _person_values(member: MemberInput, today: dt.date) -> dict[str, Any]:
             _("Kolom tidak dikenal: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
             code="field_unknown",
         )
-    _check_choice(member.sex, c.Sex, "sex")
-    _check_choice(member.relationship, c.Relationship, "relationship")
+    _check_choice(member.sex, c.Sex.values, "sex")
+    _check_choice(member.relationship, c.Relationship.values, "relationship")
     _check_birth_date(member.birth_date, today)
     return {
         **member.fields,

@@ -43,7 +43,7 @@ def household_register(
 ) -> Household:
     """Register a family with its members; exactly one member must be the head."""
     today = timezone.localdate()
-    _check_choice(source, c.Source, "source")
+    _check_choice(source, c.Source.values, "source")
     heads = [member for member in members if member.relationship == c.Relationship.HEAD]
     if len(heads) != 1:
         raise RegistryError(
@@ -141,7 +141,7 @@ def member_add(
     reason: str = "",
 ) -> Person:
     """A birth, a new spouse, someone moving in: a new person joins the household."""
-    _check_choice(start_reason, c.MembershipStart, "start_reason")
+    _check_choice(start_reason, c.MembershipStart.values, "start_reason")
     if household.status != c.HouseholdStatus.ACTIVE:
         raise RegistryError(
             _("Anggota hanya dapat ditambahkan ke keluarga aktif."), code="household_not_active"

@@ -43,7 +43,7 @@ def person_update(*, actor: Any, person: Person, values: dict[str, Any], reason:
     if "full_name" in cleaned:
         cleaned["full_name"] = _clean_name(cleaned["full_name"])
     if "sex" in cleaned:
-        _check_choice(cleaned["sex"], c.Sex, "sex")
+        _check_choice(cleaned["sex"], c.Sex.values, "sex")
     _check_birth_date(cleaned.get("birth_date"), timezone.localdate())
     diff = field_changes(person, cleaned)
     if not diff:

@@ -1,30 +1,36 @@
 """Welfare records and national programmes received, as dated facts from a source."""
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
+from django.db.models import Field
 from django.utils.translation import gettext as _
 
 from entas.core.services import audit_record, json_safe
 from entas.registry import choices as c
-from entas.registry.models import Household, Person, ProgrammeReceipt, WelfareRecord
+from entas.registry.models import (
+    WELFARE_FIELDS,
+    Household,
+    Person,
+    ProgrammeReceipt,
+    WelfareRecord,
+)
 from entas.registry.services.common import RegistryError, _check_choice
 
-# --- welfare and programmes ----------------------------------------------------------
 
-WELFARE_CHOICE_FIELDS: dict[str, type[c.models.TextChoices]] = {
-    "house_ownership": c.HouseOwnership,
-    "floor_type": c.FloorType,
-    "wall_type": c.WallType,
-    "roof_type": c.RoofType,
-    "water_source": c.WaterSource,
-    "lighting": c.Lighting,
-    "cooking_fuel": c.CookingFuel,
-    "toilet_facility": c.ToiletFacility,
-    "desil_source": c.DesilSource,
+def _allowed_values(name: str) -> frozenset[str]:
+    field = cast(Field, WelfareRecord._meta.get_field(name))
+    return frozenset(str(key) for key, _label in field.choices or ())
+
+
+# The model's own choices are the rule; the field list is the one the pages show.
+WELFARE_CHOICES = {
+    name: allowed
+    for name in (*WELFARE_FIELDS, "desil_source")
+    if (allowed := _allowed_values(name))
 }
-WELFARE_NUMBER_FIELDS = ("expenditure_per_capita", "income_per_capita", "floor_area_m2")
+WELFARE_NUMBER_FIELDS = tuple(name for name in WELFARE_FIELDS if name not in WELFARE_CHOICES)
 
 
 def welfare_record(
@@ -38,7 +44,7 @@ def welfare_record(
 ) -> WelfareRecord:
     """Add a dated welfare record; it becomes current unless a newer one exists."""
     _check_welfare(values)
-    _check_choice(source, c.Source, "source")
+    _check_choice(source, c.Source.values, "source")
     with transaction.atomic():
         record, created = WelfareRecord.objects.update_or_create(
             household=household, source=source, as_of=as_of, defaults=values
@@ -59,14 +65,14 @@ def welfare_record(
 
 
 def _check_welfare(values: dict[str, Any]) -> None:
-    allowed = {*WELFARE_CHOICE_FIELDS, *WELFARE_NUMBER_FIELDS, "assets", "desil"}
+    allowed = {*WELFARE_CHOICES, *WELFARE_NUMBER_FIELDS, "assets", "desil"}
     unknown = set(values) - allowed
     if unknown:
         raise RegistryError(
             _("Kolom tidak dikenal: %(fields)s.") % {"fields": ", ".join(sorted(unknown))},
             code="field_unknown",
         )
-    for name, choices in WELFARE_CHOICE_FIELDS.items():
+    for name, choices in WELFARE_CHOICES.items():
         _check_choice(values.get(name, ""), choices, name)
     for name in WELFARE_NUMBER_FIELDS:
         value = values.get(name)
@@ -99,8 +105,8 @@ def programme_receipt_record(
     as_of: dt.date,
     person: Person | None = None,
 ) -> ProgrammeReceipt:
-    _check_choice(programme, c.Programme, "programme")
-    _check_choice(source, c.Source, "source")
+    _check_choice(programme, c.Programme.values, "programme")
+    _check_choice(source, c.Source.values, "source")
     with transaction.atomic():
         receipt, created = ProgrammeReceipt.objects.get_or_create(
             household=household, person=person, programme=programme, source=source, as_of=as_of

@@ -9,7 +9,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from entas.registry import choices as c
-from entas.registry.models import DIFFICULTY_FIELDS, Person, WelfareRecord
+from entas.registry.models import DIFFICULTY_FIELDS, WELFARE_FIELDS, Person, WelfareRecord
 
 register = template.Library()
 
@@ -33,21 +33,6 @@ def difficulties(person: Person) -> list[tuple[str, str]]:
             label = cast(Field, Person._meta.get_field(name)).verbose_name
             found.append((str(label), str(c.Difficulty(value).label)))
     return found
-
-
-WELFARE_FIELDS = (
-    "expenditure_per_capita",
-    "income_per_capita",
-    "house_ownership",
-    "floor_area_m2",
-    "floor_type",
-    "wall_type",
-    "roof_type",
-    "water_source",
-    "lighting",
-    "cooking_fuel",
-    "toilet_facility",
-)
 
 
 @register.filter
