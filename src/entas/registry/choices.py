@@ -1,7 +1,7 @@
 """Coded fields of the registry, named after the Regsosek 2022 / DTSEN questionnaire.
 
 Values are stable slugs stored in the database. The questionnaire's numeric codes (as
-found in DTSEN/Regsosek files) map to them in `entas.synth.codes` for now; the import
+found in DTSEN/Regsosek files) map to them in `entas.registry.codes` for now; the import
 pipeline will share that mapping from here.
 """
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from entas.synth import codes
+from entas.registry import codes
 from entas.synth.population import KkListing, Listing, SynthHousehold
 from entas.synth.profile import CityFrame, Kelurahan
 
