@@ -20,8 +20,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+import polars as pl
 from django.db import connection, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
 DEFAULT_BATCH_SIZE = 5000
 ID_BLOCK_SIZE = 10_000
@@ -192,3 +194,63 @@ def refresh_statistics(*tables: type[models.Model]) -> None:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
         else:
             cursor.execute("ANALYZE")
+
+
+def id_block(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys for `model`, taken at once (see `IdSource`)."""
+    if count <= 0:
+        return []
+    if connection.vendor == "postgresql":
+        return _sequence_block(model, count)
+    start = _max_id(model) + 1
+    return list(range(start, start + count))
+
+
+def now_for_database() -> Any:
+    """The current time for a frame column: text for COPY, a datetime for `executemany`."""
+    now = timezone.now()
+    return now.isoformat() if connection.vendor == "postgresql" else now
+
+
+def bulk_insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
+    """Insert a Polars frame whose columns are `model` field names: COPY of the frame as CSV
+    on PostgreSQL (no Python loop over rows), `executemany` elsewhere."""
+    if frame.is_empty():
+        return 0
+    fields = list(frame.columns)
+    if connection.vendor != "postgresql":
+        return _executemany(model, fields, frame.iter_rows(), DEFAULT_BATCH_SIZE)
+    columns, _convert = _columns(model, fields, connection)
+    statement = "COPY {} ({}) FROM STDIN WITH (FORMAT csv)".format(
+        connection.ops.quote_name(model._meta.db_table),
+        ", ".join(connection.ops.quote_name(column) for column in columns),
+    )
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.copy(statement) as copy,
+    ):
+        for start in range(0, frame.height, 200_000):
+            chunk = frame.slice(start, 200_000)
+            copy.write(chunk.write_csv(include_header=False, quote_style="necessary"))
+    return frame.height
+
+
+def bulk_update_frame(model: type[models.Model], frame: pl.DataFrame, *, key: str = "id") -> int:
+    """Set the frame's other columns on the rows whose `key` matches (one statement per
+    batch of rows; values as the frame holds them)."""
+    if frame.is_empty():
+        return 0
+    fields = [name for name in frame.columns if name != key]
+    columns, convert = _columns(model, [*fields, key], connection)
+    assignments = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in columns[:-1])
+    table = connection.ops.quote_name(model._meta.db_table)
+    key_column = connection.ops.quote_name(columns[-1])
+    statement = f"UPDATE {table} SET {assignments} WHERE {key_column} = %s"  # noqa: S608
+    rows = frame.select(*fields, key).iter_rows()
+    count = 0
+    with connection.cursor() as cursor:
+        while batch := [convert(row) for row in islice(rows, DEFAULT_BATCH_SIZE)]:
+            cursor.executemany(statement, batch)
+            count += len(batch)
+    return count

@@ -247,6 +247,11 @@ def _date_warnings(when: dt.date, kind: str, today: dt.date) -> tuple[str, ...]:
     return ("issue_date_in_future",) if when > today else ()
 
 
+def error_message(error: str, kind: str) -> str:
+    """The Indonesian sentence for a NIK or No. KK error code (`kind` NIK or KK)."""
+    return _error_message(error, kind)
+
+
 def _error_message(error: str, kind: str) -> str:
     messages = {
         "format": _("%(label)s harus terdiri dari 16 angka."),

@@ -1,0 +1,673 @@
+"""Link staged rows to the registry by exact keys and work out what would change.
+
+Persons are found by NIK among active persons; families by No. KK among active
+households, else (P3KE has no No. KK) through the household of their head or another
+member found by NIK. A person without a NIK (or with a NIK the registry does not know) is
+the registry member of the same household with the same name and birth date. Everything
+else is new. Fuzzy matching (record linkage) plugs in at `link` when it lands.
+
+The diff compares only the fields the file gives: a column missing from a file never
+blanks what the registry knows, so importing the same file twice changes nothing.
+"""
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.db import connection
+
+from entas.imports import schema
+from entas.imports.models import ChangeKind
+from entas.imports.staging import FILE, FKEY, ROW, Staged
+from entas.registry import choices as c
+from entas.registry.models import (
+    DIFFICULTY_FIELDS,
+    WELFARE_FIELDS,
+    Household,
+    Membership,
+    Person,
+    ProgrammeReceipt,
+    WelfareRecord,
+)
+
+PERSON_COMPARED = [
+    "nik",
+    "nik_verified",
+    "full_name",
+    "sex",
+    "birth_place",
+    "birth_date",
+    "mother_name",
+    "marital_status",
+    "education",
+    "school_participation",
+    "occupation",
+    "is_working",
+    *DIFFICULTY_FIELDS,
+    "chronic_illness",
+    "is_pregnant",
+]
+HOUSEHOLD_COMPARED = ["kk_number", "address", "rt", "rw", "kelurahan_code"]
+WELFARE_COMPARED = [name for name in WELFARE_FIELDS] + ["desil"]
+BOOLEAN_FIELDS = {"nik_verified", "is_working", "is_pregnant"}
+ASSET_FIELDS = [f.name for f in schema.FIELDS if f.name.startswith("asset_")]
+PROGRAMME_FIELDS = [f.name for f in schema.FIELDS if f.name.startswith("programme_")]
+
+
+@dataclass
+class Plan:
+    """Everything an import would write, as frames; `counts` for the summary line."""
+
+    new_households: pl.DataFrame
+    household_updates: pl.DataFrame
+    new_persons: pl.DataFrame
+    person_updates: pl.DataFrame
+    memberships_ended: pl.DataFrame  # id, end_date, end_reason
+    deaths: pl.DataFrame  # person id
+    new_memberships: pl.DataFrame
+    welfare: pl.DataFrame  # household_id + WELFARE fields + assets + existing record id
+    programmes: pl.DataFrame  # household_id, programme
+    changes: pl.DataFrame  # kind, kelurahan_id, household_id, person_id, label, changes
+    matched_households: pl.DataFrame = field(default_factory=pl.DataFrame)  # FKEY, hid
+    counts: dict[str, int] = field(default_factory=dict)
+    person_fields: list[str] = field(default_factory=list)
+    household_fields: list[str] = field(default_factory=list)
+
+
+# --- reading the registry ---------------------------------------------------------------
+
+
+def _table(model: Any) -> str:
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def read_frame(sql: str, columns: dict[str, Any], params: Sequence[Any] = ()) -> pl.DataFrame:
+    """A query's rows as a frame with these column types (values converted as needed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = []
+        while chunk := cursor.fetchmany(50_000):
+            rows.extend(chunk)
+    raw_schema = {
+        name: (pl.String if dtype in (pl.Date, pl.Boolean) else dtype)
+        for name, dtype in columns.items()
+    }
+    loose = {name: pl.Object for name in columns}
+    frame = (
+        pl.DataFrame(rows, schema=loose, orient="row") if rows else pl.DataFrame(schema=raw_schema)
+    )
+    converted = []
+    for name, dtype in columns.items():
+        values = frame[name].to_list() if rows else []
+        if dtype == pl.Date:
+            series = pl.Series(name, [_date(value) for value in values], dtype=pl.Date)
+        elif dtype == pl.Boolean:
+            series = pl.Series(
+                name, [None if v is None else bool(v) for v in values], dtype=pl.Boolean
+            )
+        else:
+            series = pl.Series(name, values, dtype=dtype, strict=False)
+        converted.append(series)
+    return pl.DataFrame(converted) if converted else pl.DataFrame(schema=columns)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _person_types() -> dict[str, Any]:
+    types: dict[str, Any] = {"id": pl.Int64}
+    for name in PERSON_COMPARED:
+        if name in BOOLEAN_FIELDS:
+            types[name] = pl.Boolean
+        elif name == "birth_date":
+            types[name] = pl.Date
+        elif name in DIFFICULTY_FIELDS:
+            types[name] = pl.Int8
+        else:
+            types[name] = pl.String
+    return types
+
+
+def registry_persons() -> pl.DataFrame:
+    types = _person_types()
+    columns = ", ".join(connection.ops.quote_name(name) for name in types)
+    return read_frame(
+        f"SELECT {columns} FROM {_table(Person)} WHERE status = %s",  # noqa: S608 - names
+        types,
+        [c.PersonStatus.ACTIVE],
+    )
+
+
+def registry_households() -> pl.DataFrame:
+    return read_frame(
+        f"SELECT id, kk_number, address, rt, rw, kelurahan_id, current_welfare_id "  # noqa: S608
+        f"FROM {_table(Household)} WHERE status = %s",
+        {
+            "hid": pl.Int64,
+            "kk_number": pl.String,
+            "address": pl.String,
+            "rt": pl.String,
+            "rw": pl.String,
+            "kelurahan_code": pl.String,
+            "current_welfare_id": pl.Int64,
+        },
+        [c.HouseholdStatus.ACTIVE],
+    )
+
+
+def registry_members() -> pl.DataFrame:
+    return read_frame(
+        f"SELECT m.id, m.person_id, m.household_id, m.relationship, m.start_date, "  # noqa: S608
+        f"p.full_name, p.birth_date, p.nik FROM {_table(Membership)} m "
+        f"JOIN {_table(Person)} p ON p.id = m.person_id WHERE m.end_date IS NULL",
+        {
+            "mid": pl.Int64,
+            "pid": pl.Int64,
+            "hid": pl.Int64,
+            "relationship": pl.String,
+            "start_date": pl.Date,
+            "full_name": pl.String,
+            "birth_date": pl.Date,
+            "nik": pl.String,
+        },
+    )
+
+
+def registry_welfare(record_ids: list[int]) -> pl.DataFrame:
+    types: dict[str, Any] = {"wid": pl.Int64, "household_id": pl.Int64}
+    for name in WELFARE_COMPARED:
+        types[name] = pl.String if name in _WELFARE_TEXT else pl.Int64
+    types["assets"] = pl.String
+    columns = ", ".join(
+        connection.ops.quote_name(name)
+        for name in ["id", "household_id", *WELFARE_COMPARED, "assets"]
+    )
+    frames = []
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        frames.append(
+            read_frame(
+                f"SELECT {columns} FROM {_table(WelfareRecord)} WHERE id IN ({marks})",  # noqa: S608
+                types,
+                chunk,
+            )
+        )
+    return pl.concat(frames) if frames else pl.DataFrame(schema=types)
+
+
+_WELFARE_TEXT = {
+    "house_ownership",
+    "floor_type",
+    "wall_type",
+    "roof_type",
+    "water_source",
+    "lighting",
+    "cooking_fuel",
+    "toilet_facility",
+}
+
+
+def registry_programmes(source: str) -> pl.DataFrame:
+    return read_frame(
+        f"SELECT DISTINCT household_id, programme FROM {_table(ProgrammeReceipt)} "  # noqa: S608
+        "WHERE source = %s AND person_id IS NULL",
+        {"household_id": pl.Int64, "programme": pl.String},
+        [source],
+    )
+
+
+def name_key(column: pl.Expr) -> pl.Expr:
+    return column.str.to_uppercase().str.replace_all(r"\s+", " ").str.strip_chars()
+
+
+# --- linking and the diff -----------------------------------------------------------------
+
+
+def link(staged: Staged, *, source: str, as_of: dt.date) -> Plan:
+    """Match the staged rows to the registry and return everything that would change."""
+    persons = staged.persons
+    families = staged.families
+    if persons.is_empty() and families.is_empty():
+        return _empty_plan(staged)
+    r_persons = registry_persons()
+    r_households = registry_households()
+    r_members = registry_members()
+    if "nik" not in persons.columns:
+        persons = persons.with_columns(pl.lit(None, pl.String).alias("nik"))
+    for name in ("birth_date",):
+        if name not in persons.columns and not persons.is_empty():
+            persons = persons.with_columns(pl.lit(None, pl.Date).alias(name))
+    # 1. persons by NIK
+    if not persons.is_empty():
+        persons = persons.join(
+            r_persons.select(pl.col("nik"), pl.col("id").alias("pid")),
+            on="nik",
+            how="left",
+        )
+    # 2. families by No. KK, else through a member's current household
+    if "kk_number" in families.columns:
+        families = families.join(
+            r_households.select("kk_number", pl.col("hid").alias("_hid_kk")),
+            on="kk_number",
+            how="left",
+        )
+    else:
+        families = families.with_columns(pl.lit(None, pl.Int64).alias("_hid_kk"))
+    if not persons.is_empty():
+        through = (
+            persons.filter(pl.col("pid").is_not_null())
+            .join(r_members.select("pid", pl.col("hid").alias("_hid_m")), on="pid")
+            .sort(pl.col("relationship") != "kepala", ROW)
+            .group_by(FKEY, maintain_order=True)
+            .agg(pl.col("_hid_m").first())
+        )
+        families = families.join(through, on=FKEY, how="left")
+    else:
+        families = families.with_columns(pl.lit(None, pl.Int64).alias("_hid_m"))
+    families = families.with_columns(pl.coalesce("_hid_kk", "_hid_m").alias("hid"))
+    families = families.with_columns(
+        pl.when(pl.col("hid").is_not_null() & ~pl.col("hid").is_first_distinct())
+        .then(None)
+        .otherwise(pl.col("hid"))
+        .alias("hid")
+    )
+    if not staged.has_persons:  # a family file alone only updates known families
+        families = families.filter(pl.col("hid").is_not_null())
+    # 3. persons without a NIK match: same household, same name and birth date
+    if not persons.is_empty():
+        persons = persons.join(families.select(FKEY, "hid"), on=FKEY, how="left")
+        by_name = r_members.select(
+            "hid",
+            name_key(pl.col("full_name")).alias("_name"),
+            "birth_date",
+            pl.col("pid").alias("_pid_name"),
+            pl.col("nik").alias("_nik_registry"),
+        ).filter(pl.col("_name").is_first_distinct().over("hid", "birth_date"))
+        persons = persons.with_columns(name_key(pl.col("full_name")).alias("_name")).join(
+            by_name, on=["hid", "_name", "birth_date"], how="left", nulls_equal=True
+        )
+        usable = pl.col("_pid_name").is_not_null() & (
+            pl.col("nik").is_null() | pl.col("_nik_registry").is_null()
+        )
+        persons = persons.with_columns(
+            pl.coalesce("pid", pl.when(usable).then(pl.col("_pid_name"))).alias("pid")
+        ).with_columns(
+            pl.when(pl.col("pid").is_not_null() & ~pl.col("pid").is_first_distinct())
+            .then(None)
+            .otherwise(pl.col("pid"))
+            .alias("pid")
+        )
+    return _diff(staged, persons, families, r_persons, r_households, r_members, source, as_of)
+
+
+def _empty_plan(staged: Staged) -> Plan:
+    empty = pl.DataFrame()
+    plan = Plan(*(empty,) * 10)
+    plan.counts = _counts(staged, plan)
+    return plan
+
+
+def _counts(staged: Staged, plan: Plan, **extra: int) -> dict[str, int]:
+    rejected = staged.errors.filter(pl.col("kind") == "ditolak")["row_number"].n_unique()
+    return {
+        "rows": staged.rows,
+        "accepted": staged.rows - rejected - staged.out_of_area,
+        "rejected": rejected,
+        "households_created": plan.new_households.height,
+        "households_updated": extra.get("households_updated", 0),
+        "persons_created": plan.new_persons.height,
+        "persons_updated": extra.get("persons_updated", 0),
+        "unchanged": extra.get("unchanged", 0),
+        "out_of_area": staged.out_of_area,
+        "persons_left": extra.get("persons_left", 0),
+    }
+
+
+def _changed(incoming: str, registry: str) -> pl.Expr:
+    return pl.col(incoming).is_not_null() & (
+        pl.col(registry).is_null() | (pl.col(incoming) != pl.col(registry))
+    )
+
+
+def _diff(
+    staged: Staged,
+    persons: pl.DataFrame,
+    families: pl.DataFrame,
+    r_persons: pl.DataFrame,
+    r_households: pl.DataFrame,
+    r_members: pl.DataFrame,
+    source: str,
+    as_of: dt.date,
+) -> Plan:
+    person_fields = [name for name in PERSON_COMPARED if name in staged.person_fields]
+    household_fields = [name for name in HOUSEHOLD_COMPARED if name in families.columns]
+    changes: list[pl.DataFrame] = []
+    # --- households
+    known = families.filter(pl.col("hid").is_not_null()).join(
+        r_households.rename({name: f"_r_{name}" for name in HOUSEHOLD_COMPARED}),
+        on="hid",
+        how="left",
+    )
+    compared = [name for name in household_fields if name != "kelurahan_code"] + (
+        ["kelurahan_code"] if "kelurahan_code" in household_fields else []
+    )
+    flags = [_changed(name, f"_r_{name}").alias(f"_c_{name}") for name in compared]
+    known = known.with_columns(flags) if flags else known
+    any_household = (
+        pl.any_horizontal(pl.col(f"_c_{name}") for name in compared) if compared else pl.lit(False)
+    )
+    household_updates = known.filter(any_household)
+    for name in compared:  # keep the registry value where the file is silent
+        household_updates = household_updates.with_columns(
+            pl.coalesce(name, f"_r_{name}").alias(name)
+        )
+    changes.append(
+        _change_rows(
+            household_updates,
+            ChangeKind.HOUSEHOLD_UPDATED,
+            compared,
+            person=False,
+            label="_head_name",
+        )
+    )
+    new_households = families.filter(pl.col("hid").is_null())
+    # --- persons
+    person_updates = pl.DataFrame()
+    new_persons = pl.DataFrame()
+    ended: list[pl.DataFrame] = []
+    new_memberships = pl.DataFrame()
+    deaths = pl.DataFrame()
+    persons_left = 0
+    unchanged = 0
+    if not persons.is_empty():
+        present = pl.col("presence").is_null() | (pl.col("presence") == "ada")
+        matched = persons.filter(pl.col("pid").is_not_null()).join(
+            r_persons.rename({"id": "pid", **{n: f"_r_{n}" for n in PERSON_COMPARED}}),
+            on="pid",
+            how="left",
+        )
+        matched = matched.join(
+            r_members.select(
+                "pid",
+                pl.col("mid").alias("_mid"),
+                pl.col("hid").alias("_cur_hid"),
+                pl.col("relationship").alias("_cur_rel"),
+                pl.col("start_date").alias("_cur_start"),
+            ),
+            on="pid",
+            how="left",
+        )
+        flags = [_changed(name, f"_r_{name}").alias(f"_c_{name}") for name in person_fields]
+        matched = matched.with_columns(flags) if flags else matched
+        any_person = (
+            pl.any_horizontal(pl.col(f"_c_{name}") for name in person_fields)
+            if person_fields
+            else pl.lit(False)
+        )
+        person_updates = matched.filter(any_person & present)
+        for name in person_fields:
+            person_updates = person_updates.with_columns(
+                pl.coalesce(name, f"_r_{name}").alias(name)
+            )
+        changes.append(
+            _change_rows(person_updates, ChangeKind.PERSON_UPDATED, person_fields, person=True)
+        )
+        # memberships of matched persons: moved in, relationship corrected, died, left
+        target_hid = pl.col("hid")
+        moving = matched.filter(present & pl.col("_cur_hid").ne_missing(target_hid))
+        relabel = matched.filter(
+            present
+            & (pl.col("_cur_hid") == target_hid)
+            & (pl.col("_cur_rel") != pl.col("relationship"))
+        )
+        died = matched.filter(pl.col("presence") == "meninggal")
+        gone = matched.filter(
+            pl.col("presence").is_in(["pindah", "tidak_ditemukan"]) & pl.col("_mid").is_not_null()
+        )
+        unchanged = matched.filter(
+            present
+            & ~any_person
+            & (pl.col("_cur_hid") == target_hid)
+            & (pl.col("_cur_rel") == pl.col("relationship"))
+        ).height
+        for frame, reason in (
+            (moving, c.MembershipEnd.MOVED_OUT),
+            (relabel, c.MembershipEnd.CORRECTION),
+            (died, c.MembershipEnd.DEATH),
+            (gone, c.MembershipEnd.MOVED_OUT),
+        ):
+            ended.append(
+                frame.filter(pl.col("_mid").is_not_null()).select(
+                    pl.col("_mid").alias("id"),
+                    pl.col("_cur_start").alias("start_date"),
+                    pl.lit(str(reason)).alias("end_reason"),
+                )
+            )
+        deaths = died.select(pl.col("pid").alias("id"))
+        changes.append(
+            _change_rows(
+                died.with_columns(pl.col("_cur_hid").alias("hid")),
+                ChangeKind.PERSON_DIED,
+                [],
+                person=True,
+            )
+        )
+        changes.append(
+            _change_rows(
+                gone.with_columns(pl.col("_cur_hid").alias("hid")),
+                ChangeKind.PERSON_LEFT,
+                [],
+                person=True,
+            )
+        )
+        new_persons = persons.filter(pl.col("pid").is_null() & present)
+        entering = pl.concat(
+            [
+                moving.select(
+                    ROW,
+                    FILE,
+                    FKEY,
+                    "pid",
+                    "relationship",
+                    "full_name",
+                    pl.when(pl.col("_cur_hid").is_null())
+                    .then(pl.lit(str(c.MembershipStart.LISTED)))
+                    .otherwise(pl.lit(str(c.MembershipStart.MOVED_IN)))
+                    .alias("start_reason"),
+                ),
+                relabel.select(
+                    ROW,
+                    FILE,
+                    FKEY,
+                    "pid",
+                    "relationship",
+                    "full_name",
+                    pl.lit(str(c.MembershipStart.CORRECTION)).alias("start_reason"),
+                ),
+                new_persons.select(
+                    ROW,
+                    FILE,
+                    FKEY,
+                    pl.lit(None, pl.Int64).alias("pid"),
+                    "relationship",
+                    "full_name",
+                    pl.lit(str(c.MembershipStart.LISTED)).alias("start_reason"),
+                ),
+            ],
+            how="vertical_relaxed",
+        )
+        new_memberships = entering
+        # members no longer on the family's card
+        listed = persons.filter(pl.col("pid").is_not_null())["pid"].implode()
+        matched_households = families.filter(pl.col("hid").is_not_null())["hid"].implode()
+        leaving = r_members.filter(
+            pl.col("hid").is_in(matched_households) & ~pl.col("pid").is_in(listed)
+        )
+        persons_left = leaving.height + gone.height
+        ended.append(
+            leaving.select(
+                pl.col("mid").alias("id"),
+                pl.col("start_date"),
+                pl.lit(str(c.MembershipEnd.MOVED_OUT)).alias("end_reason"),
+            )
+        )
+        changes.append(
+            _change_rows(
+                leaving.with_columns(pl.lit(None, pl.Int64).alias(ROW)),
+                ChangeKind.PERSON_LEFT,
+                [],
+                person=True,
+            )
+        )
+    memberships_ended = (
+        pl.concat([frame for frame in ended if not frame.is_empty()], how="vertical_relaxed")
+        if any(not frame.is_empty() for frame in ended)
+        else pl.DataFrame(schema={"id": pl.Int64, "start_date": pl.Date, "end_reason": pl.String})
+    ).unique("id", keep="first")
+    memberships_ended = memberships_ended.with_columns(
+        pl.max_horizontal(pl.col("start_date"), pl.lit(as_of)).alias("end_date")
+    )
+    welfare, programmes = _welfare_plan(staged, families, r_households, source)
+    plan = Plan(
+        new_households=new_households,
+        household_updates=household_updates,
+        new_persons=new_persons,
+        person_updates=person_updates,
+        memberships_ended=memberships_ended,
+        deaths=deaths,
+        new_memberships=new_memberships,
+        welfare=welfare,
+        programmes=programmes,
+        changes=pl.concat(
+            [frame for frame in changes if not frame.is_empty()], how="diagonal_relaxed"
+        )
+        if any(not frame.is_empty() for frame in changes)
+        else pl.DataFrame(),
+        person_fields=person_fields,
+        household_fields=compared,
+        matched_households=families.filter(pl.col("hid").is_not_null()).select(FKEY, "hid"),
+    )
+    plan.counts = _counts(
+        staged,
+        plan,
+        households_updated=household_updates.height,
+        persons_updated=person_updates.height,
+        unchanged=unchanged,
+        persons_left=persons_left,
+    )
+    return plan
+
+
+def _change_rows(
+    frame: pl.DataFrame,
+    kind: str,
+    fields: list[str],
+    *,
+    person: bool,
+    label: str = "full_name",
+) -> pl.DataFrame:
+    """ImportChange rows; `changes` is `{field: [old, new]}` for the fields that differ."""
+    if frame.is_empty():
+        return pl.DataFrame()
+    records = []
+    columns = frame.columns
+    for row in frame.iter_rows(named=True):
+        differences = {
+            name: [_plain(row.get(f"_r_{name}")), _plain(row.get(name))]
+            for name in fields
+            if row.get(f"_c_{name}")
+        }
+        records.append(
+            {
+                "kind": str(kind),
+                "hid": row.get("hid"),
+                "pid": row.get("pid") if person else None,
+                "label": str(row.get(label) or "")[:150] if label in columns else "",
+                "changes": json.dumps(differences, ensure_ascii=False) if differences else "{}",
+                "kelurahan_code": row.get("kelurahan_code"),
+            }
+        )
+    return pl.DataFrame(
+        records,
+        schema={
+            "kind": pl.String,
+            "hid": pl.Int64,
+            "pid": pl.Int64,
+            "label": pl.String,
+            "changes": pl.String,
+            "kelurahan_code": pl.String,
+        },
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _welfare_plan(
+    staged: Staged, families: pl.DataFrame, r_households: pl.DataFrame, source: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """New welfare records where the file's welfare data differ from the current record."""
+    given = [name for name in WELFARE_COMPARED if name in staged.household_fields]
+    assets = [name for name in ASSET_FIELDS if name in staged.household_fields]
+    programmes = [name for name in PROGRAMME_FIELDS if name in staged.household_fields]
+    welfare = pl.DataFrame()
+    if given or assets:
+        frame = families.select(
+            FKEY,
+            "hid",
+            *given,
+            *(
+                [pl.struct(*assets).struct.json_encode().alias("assets")]
+                if assets
+                else [pl.lit("{}").alias("assets")]
+            ),
+        )
+        frame = frame.with_columns(
+            pl.col("assets").str.replace_all('"asset_', '"')
+        )  # {"asset_ac": true} → {"ac": true}
+        current = r_households.filter(pl.col("current_welfare_id").is_not_null())
+        records = registry_welfare(
+            current.filter(pl.col("hid").is_in(frame["hid"].drop_nulls().implode()))[
+                "current_welfare_id"
+            ].to_list()
+        )
+        frame = frame.join(
+            records.rename({name: f"_r_{name}" for name in [*WELFARE_COMPARED, "assets"]}).rename(
+                {"household_id": "hid"}
+            ),
+            on="hid",
+            how="left",
+        )
+        differs = [_changed(name, f"_r_{name}") for name in given]
+        if assets:
+            differs.append(_assets_differ([name.removeprefix("asset_") for name in assets]))
+        welfare = frame.filter(pl.col("wid").is_null() | pl.any_horizontal(differs))
+    receipts = pl.DataFrame()
+    if programmes:
+        flagged = families.select(FKEY, "hid", *programmes).unpivot(
+            index=[FKEY, "hid"], variable_name="programme", value_name="flag"
+        )
+        flagged = flagged.filter(pl.col("flag") == True).with_columns(  # noqa: E712
+            pl.col("programme").str.replace("^programme_", "")
+        )
+        existing = registry_programmes(source).rename({"household_id": "hid"})
+        receipts = flagged.join(existing, on=["hid", "programme"], how="anti")
+    return welfare, receipts
+
+
+def _assets_differ(assets: list[str]) -> pl.Expr:
+    """Compare as structs: PostgreSQL returns jsonb with its own key order and spacing."""
+    dtype = pl.Struct(dict.fromkeys(assets, pl.Boolean))
+    return pl.col("_r_assets").is_null() | pl.col("assets").str.json_decode(dtype).ne_missing(
+        pl.col("_r_assets").str.json_decode(dtype)
+    )

@@ -1,0 +1,370 @@
+"""Write a linked plan into the registry. The caller holds one transaction around it all.
+
+Order matters for the registry's constraints: memberships end before new ones start (one
+current membership per person, one current head per household), households exist before
+persons point at them. Inserts are bulk (COPY on PostgreSQL); updates touch only the rows
+that change.
+"""
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+
+from entas.core.bulk import bulk_insert_frame, bulk_update_frame, id_block, now_for_database
+from entas.imports.linking import Plan
+from entas.imports.models import ChangeKind, ImportBatch, ImportChange
+from entas.imports.staging import FKEY, ROW
+from entas.registry import choices as c
+from entas.registry.models import (
+    WELFARE_FIELDS,
+    Household,
+    Membership,
+    Person,
+    PersonNameToken,
+    ProgrammeReceipt,
+    WelfareRecord,
+)
+
+PERSON_TEXT = [
+    "birth_place",
+    "mother_name",
+    "marital_status",
+    "education",
+    "school_participation",
+    "occupation",
+    "chronic_illness",
+]
+DESIL_SOURCE = {"dtsen": c.DesilSource.DTSEN_NATIONAL, "p3ke": c.DesilSource.P3KE}
+
+
+def write(plan: Plan, *, batch: ImportBatch, source: str, as_of: dt.date) -> None:
+    now = now_for_database()
+    _end_memberships(plan, now)
+    if not plan.deaths.is_empty():
+        bulk_update_frame(
+            Person,
+            plan.deaths.with_columns(
+                pl.lit(str(c.PersonStatus.DECEASED)).alias("status"),
+                pl.lit(now).alias("updated_at"),
+            ),
+        )
+    _update_persons(plan, now)
+    if not plan.household_updates.is_empty():
+        bulk_update_frame(
+            Household,
+            plan.household_updates.select(
+                pl.col("hid").alias("id"),
+                *[
+                    pl.col(name).alias("kelurahan_id" if name == "kelurahan_code" else name)
+                    for name in plan.household_fields
+                ],
+                pl.lit(now).alias("updated_at"),
+            ).with_columns(
+                *[
+                    pl.col(name).fill_null("")
+                    for name in ("address", "rt", "rw")
+                    if name in plan.household_fields
+                ]
+            ),
+        )
+    household_of = _insert_households(plan, source=source, as_of=as_of, now=now)
+    person_of = _insert_persons(plan, now=now)
+    _insert_memberships(plan, household_of, person_of, as_of=as_of, now=now)
+    _write_welfare(plan, household_of, source=source, as_of=as_of, now=now)
+    if not plan.programmes.is_empty():
+        bulk_insert_frame(
+            ProgrammeReceipt,
+            plan.programmes.join(household_of, on=FKEY, how="inner").select(
+                pl.col("_id").alias("household"),
+                "programme",
+                pl.lit(source).alias("source"),
+                pl.lit(as_of).alias("as_of"),
+                pl.lit(now).alias("created_at"),
+                pl.lit(now).alias("updated_at"),
+            ),
+        )
+    _write_changes(plan, batch, household_of, person_of)
+
+
+def _end_memberships(plan: Plan, now: Any) -> None:
+    if plan.memberships_ended.is_empty():
+        return
+    bulk_update_frame(
+        Membership,
+        plan.memberships_ended.select(
+            "id", "end_date", "end_reason", pl.lit(now).alias("updated_at")
+        ),
+    )
+
+
+def _update_persons(plan: Plan, now: Any) -> None:
+    updates = plan.person_updates
+    if updates.is_empty() or not plan.person_fields:
+        return
+    values = updates.select(
+        pl.col("pid").alias("id"),
+        *[
+            pl.col(name).fill_null("") if name in PERSON_TEXT else pl.col(name)
+            for name in plan.person_fields
+        ],
+        pl.lit(now).alias("updated_at"),
+    )
+    bulk_update_frame(Person, values)
+    if "full_name" in plan.person_fields:
+        renamed = updates.filter(pl.col("_c_full_name")).select(pl.col("pid").alias("id"))
+        if not renamed.is_empty():
+            ids = renamed["id"].to_list()
+            for start in range(0, len(ids), 500):
+                PersonNameToken.objects.filter(person_id__in=ids[start : start + 500]).delete()
+            bulk_insert_frame(
+                PersonNameToken,
+                name_tokens(
+                    renamed.with_columns(updates.filter(pl.col("_c_full_name"))["full_name"])
+                ),
+            )
+
+
+def name_tokens(frame: pl.DataFrame) -> pl.DataFrame:
+    """`registry.services.name_tokens` column-wise: (person, token) per word of the name."""
+    words = (
+        frame.select(
+            pl.col("id").alias("person"),
+            pl.col("full_name")
+            .str.normalize("NFKD")
+            .str.replace_all(r"[^\x00-\x7F]", "")
+            .str.to_uppercase()
+            .str.replace_all(r"[^A-Z0-9]+", " ")
+            .str.strip_chars()
+            .str.split(" ")
+            .alias("token"),
+        )
+        .explode("token")
+        .filter(pl.col("token") != "")
+        .with_columns(pl.col("token").str.slice(0, 40))
+    )
+    return words.unique(["person", "token"], keep="first", maintain_order=True)
+
+
+def _insert_households(plan: Plan, *, source: str, as_of: dt.date, now: Any) -> pl.DataFrame:
+    """New households; returns FKEY → household id (`_id`) for every family of the file."""
+    known = plan.matched_households.select(FKEY, pl.col("hid").alias("_id"))
+    new = plan.new_households
+    ids = id_block(Household, new.height)
+    new = new.with_columns(pl.Series("_id", ids, dtype=pl.Int64))
+    if not new.is_empty():
+
+        def text(name: str) -> pl.Expr:
+            return (pl.col(name) if name in new.columns else pl.lit(None, pl.String)).fill_null("")
+
+        bulk_insert_frame(
+            Household,
+            new.select(
+                pl.col("_id").alias("id"),
+                (
+                    pl.col("kk_number") if "kk_number" in new.columns else pl.lit(None, pl.String)
+                ).alias("kk_number"),
+                text("address").str.slice(0, 255).alias("address"),
+                text("rt").alias("rt"),
+                text("rw").alias("rw"),
+                pl.col("kelurahan_code").alias("kelurahan"),
+                pl.lit(source).alias("source"),
+                pl.lit(as_of).alias("as_of"),
+                pl.lit(str(c.HouseholdStatus.ACTIVE)).alias("status"),
+                pl.lit(now).alias("created_at"),
+                pl.lit(now).alias("updated_at"),
+            ),
+        )
+    return pl.concat(
+        [known, new.select(FKEY, "_id")],
+        how="vertical_relaxed",
+    ).unique(FKEY, keep="first")
+
+
+def _insert_persons(plan: Plan, *, now: Any) -> pl.DataFrame:
+    """New persons; returns ROW (and file) → person id (`_pid`) for new and matched persons."""
+    new = plan.new_persons
+    ids = id_block(Person, new.height)
+    new = new.with_columns(pl.Series("_pid", ids, dtype=pl.Int64))
+    if not new.is_empty():
+        columns: list[pl.Expr] = [pl.col("_pid").alias("id")]
+        for name in plan.person_fields:
+            expression = pl.col(name)
+            if name in PERSON_TEXT:
+                expression = expression.fill_null("")
+            columns.append(expression.alias(name))
+        for name in PERSON_TEXT:
+            if name not in plan.person_fields:
+                columns.append(pl.lit("").alias(name))
+        columns += [
+            pl.lit(str(c.PersonStatus.ACTIVE)).alias("status"),
+            pl.lit(now).alias("created_at"),
+            pl.lit(now).alias("updated_at"),
+        ]
+        bulk_insert_frame(Person, new.select(columns))
+        bulk_insert_frame(
+            PersonNameToken, name_tokens(new.select(pl.col("_pid").alias("id"), "full_name"))
+        )
+    return new.select("_file", ROW, "_pid")
+
+
+def _insert_memberships(
+    plan: Plan,
+    household_of: pl.DataFrame,
+    person_of: pl.DataFrame,
+    *,
+    as_of: dt.date,
+    now: Any,
+) -> None:
+    entering = plan.new_memberships
+    if entering.is_empty():
+        return
+    rows = entering.join(person_of, on=["_file", ROW], how="left").join(
+        household_of, on=FKEY, how="inner"
+    )
+    rows = rows.select(
+        pl.coalesce("pid", "_pid").alias("person"),
+        pl.col("_id").alias("household"),
+        "relationship",
+        pl.lit(as_of).alias("start_date"),
+        "start_reason",
+        pl.lit("").alias("end_reason"),
+        pl.lit(now).alias("created_at"),
+        pl.lit(now).alias("updated_at"),
+    )
+    # Heads first, so a household never has two current heads even for a moment.
+    bulk_insert_frame(Membership, rows.sort(pl.col("relationship") != "kepala"))
+
+
+def _write_welfare(
+    plan: Plan, household_of: pl.DataFrame, *, source: str, as_of: dt.date, now: Any
+) -> None:
+    welfare = plan.welfare
+    if welfare.is_empty():
+        return
+    welfare = welfare.join(household_of, on=FKEY, how="inner")
+    given = [name for name in (*WELFARE_FIELDS, "desil") if name in welfare.columns]
+    text = {
+        name
+        for name in given
+        if WelfareRecord._meta.get_field(name).get_internal_type() == "CharField"
+    }
+    same_day = _same_day_records(welfare["_id"].to_list(), source=source, as_of=as_of)
+    welfare = welfare.join(same_day, on="_id", how="left")
+    values = [pl.col(name).fill_null("") if name in text else pl.col(name) for name in given]
+    extra = [
+        pl.lit(str(DESIL_SOURCE.get(source, c.DesilSource.DTKS)) if "desil" in given else "").alias(
+            "desil_source"
+        ),
+        pl.lit(now).alias("updated_at"),
+    ]
+    existing = welfare.filter(pl.col("_wid").is_not_null())
+    bulk_update_frame(
+        WelfareRecord,
+        existing.select(pl.col("_wid").alias("id"), *values, "assets", *extra),
+    )
+    fresh = welfare.filter(pl.col("_wid").is_null())
+    ids = id_block(WelfareRecord, fresh.height)
+    fresh = fresh.with_columns(pl.Series("_wid", ids, dtype=pl.Int64))
+    blanks = [pl.lit("").alias(name) for name in text_fields() if name not in given]
+    bulk_insert_frame(
+        WelfareRecord,
+        fresh.select(
+            pl.col("_wid").alias("id"),
+            pl.col("_id").alias("household"),
+            pl.lit(as_of).alias("as_of"),
+            pl.lit(source).alias("source"),
+            *values,
+            *blanks,
+            "assets",
+            *extra,
+            pl.lit(now).alias("created_at"),
+        ),
+    )
+    bulk_update_frame(
+        Household,
+        pl.concat([existing.select("_id", "_wid"), fresh.select("_id", "_wid")]).select(
+            pl.col("_id").alias("id"), pl.col("_wid").alias("current_welfare")
+        ),
+    )
+
+
+def text_fields() -> list[str]:
+    return [
+        name
+        for name in WELFARE_FIELDS
+        if WelfareRecord._meta.get_field(name).get_internal_type() == "CharField"
+    ]
+
+
+def _same_day_records(household_ids: list[int], *, source: str, as_of: dt.date) -> pl.DataFrame:
+    found: list[tuple[int, int]] = []
+    for start in range(0, len(household_ids), 500):
+        found += list(
+            WelfareRecord.objects.filter(
+                household_id__in=household_ids[start : start + 500], source=source, as_of=as_of
+            ).values_list("household_id", "id")
+        )
+    return pl.DataFrame(found, schema={"_id": pl.Int64, "_wid": pl.Int64}, orient="row")
+
+
+def _write_changes(
+    plan: Plan, batch: ImportBatch, household_of: pl.DataFrame, person_of: pl.DataFrame
+) -> None:
+    parts = []
+    if not plan.changes.is_empty():
+        parts.append(plan.changes)
+    new = plan.new_households.join(household_of, on=FKEY, how="inner")
+    if not new.is_empty():
+        parts.append(
+            new.select(
+                pl.lit(str(ChangeKind.HOUSEHOLD_NEW)).alias("kind"),
+                pl.col("_id").alias("hid"),
+                pl.lit(None, pl.Int64).alias("pid"),
+                pl.col("_head_name").fill_null("").str.slice(0, 150).alias("label"),
+                pl.lit("{}").alias("changes"),
+                "kelurahan_code",
+            )
+        )
+    entering = plan.new_memberships
+    if not entering.is_empty():
+        rows = entering.join(person_of, on=["_file", ROW], how="left").join(
+            household_of, on=FKEY, how="inner"
+        )
+        parts.append(
+            rows.select(
+                pl.lit(str(ChangeKind.PERSON_ENTERED)).alias("kind"),
+                pl.col("_id").alias("hid"),
+                pl.coalesce("pid", "_pid").alias("pid"),
+                pl.col("full_name").str.slice(0, 150).alias("label"),
+                pl.lit("{}").alias("changes"),
+                pl.lit(None, pl.String).alias("kelurahan_code"),
+            )
+        )
+    if not parts:
+        return
+    changes = pl.concat(parts, how="diagonal_relaxed")
+    missing = changes.filter(pl.col("kelurahan_code").is_null())["hid"].unique().to_list()
+    where: list[tuple[int, str]] = []
+    for start in range(0, len(missing), 500):
+        where += list(
+            Household.objects.filter(id__in=missing[start : start + 500]).values_list(
+                "id", "kelurahan_id"
+            )
+        )
+    places = pl.DataFrame(where, schema={"hid": pl.Int64, "_kel": pl.String}, orient="row")
+    changes = changes.join(places, on="hid", how="left").with_columns(
+        pl.coalesce("kelurahan_code", "_kel").alias("kelurahan_code")
+    )
+    bulk_insert_frame(
+        ImportChange,
+        changes.filter(pl.col("kelurahan_code").is_not_null()).select(
+            pl.lit(batch.pk).alias("batch"),
+            "kind",
+            pl.col("kelurahan_code").alias("kelurahan"),
+            pl.col("hid").alias("household_id"),
+            pl.col("pid").alias("person_id"),
+            pl.col("label").fill_null(""),
+            "changes",
+        ),
+    )
