@@ -39,6 +39,8 @@ DESIL_SOURCE = {"dtsen": c.DesilSource.DTSEN_NATIONAL, "p3ke": c.DesilSource.P3K
 
 
 def write(plan: Plan, *, batch: ImportBatch, source: str, as_of: dt.date) -> None:
+    if plan.new_households.is_empty() and plan.matched_households.is_empty():
+        return  # nothing in the files could be placed in a family
     now = now_for_database()
     _end_memberships(plan, now)
     if not plan.deaths.is_empty():
