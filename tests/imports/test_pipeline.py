@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from tests.factories import next_kk, next_nik
 
 from entas.imports import services, writing
 from entas.imports.models import ImportChange, ImportRowError, ImportStatus
 from entas.registry.models import Household, Membership, Person, PersonNameToken, WelfareRecord
 from entas.registry.services.common import name_tokens
-from tests.factories import next_kk, next_nik
 
 TEMBALANG_KEL = "33.74.10.1001"
 HEADER = [
