@@ -236,7 +236,7 @@ def _f(
     name: str,
     level: str,
     kind: str,
-    label: str,
+    label: Any,
     *aliases: str,
     values: Mapping[str, str] | None = None,
     max_length: int = 0,
@@ -566,7 +566,7 @@ FIELDS: tuple[Field, ...] = (
             name,
             PERSON,
             DIFFICULTY,
-            Person._meta.get_field(name).verbose_name,
+            getattr(Person._meta.get_field(name), "verbose_name", name),
             *DIFFICULTY_ALIASES[name],
         )
         for name in DIFFICULTY_FIELDS
@@ -776,13 +776,13 @@ def match_headers(
             result.suggestions[header] = index[close[0]]
         result.unknown.append(str(header))
     best: dict[str, tuple[int, int]] = {}
-    for position, (rank, target, _header) in enumerate(candidates):
-        if target and (target not in best or rank < best[target][0]):
-            best[target] = (rank, position)
-    for target, (_rank, position) in best.items():
-        result.columns[position] = target
-    for position, (_rank, target, header) in enumerate(candidates):
-        if target and result.columns[position] is None:
+    for position, (rank, wanted, _header) in enumerate(candidates):
+        if wanted and (wanted not in best or rank < best[wanted][0]):
+            best[wanted] = (rank, position)
+    for chosen, (_rank, position) in best.items():
+        result.columns[position] = chosen
+    for position, (_rank, wanted, header) in enumerate(candidates):
+        if wanted and result.columns[position] is None:
             result.duplicates.append(str(header))
     return result
 
