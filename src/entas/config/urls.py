@@ -4,5 +4,6 @@ urlpatterns = [
     path("", include("entas.core.urls")),
     path("akun/", include("entas.accounts.urls")),
     path("registri/", include("entas.registry.urls")),
+    path("impor/", include("entas.imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
