@@ -199,7 +199,7 @@ def bnba_rows(
     labels = _Labels(full_nik=access.can_see_full_nik(user))
     members = bnba_members(user=user, filters=filters).values_list(*_MEMBER_FIELDS)
     for chunk in _chunks(members.iterator(chunk_size=chunk_size), chunk_size):
-        programmes = _programmes_of({values[11] for values in chunk})
+        programmes = labels.programmes_of({values[11] for values in chunk})
         for values in chunk:
             yield labels.row(values, programmes.get(values[11], ""))
 
@@ -208,20 +208,6 @@ def _chunks(items: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
-
-
-def _programmes_of(household_ids: set[int]) -> dict[int, str]:
-    """Each household's programmes as one comma-separated list, in `Programme` order."""
-    found: dict[int, set[str]] = {}
-    receipts = ProgrammeReceipt.objects.filter(household_id__in=household_ids)
-    for household_id, programme in receipts.values_list("household_id", "programme").distinct():
-        found.setdefault(household_id, set()).add(programme)
-    return {
-        household_id: ", ".join(
-            str(label) for value, label in c.Programme.choices if value in programmes
-        )
-        for household_id, programmes in found.items()
-    }
 
 
 class _Labels:
@@ -240,6 +226,20 @@ class _Labels:
         self.relationship = _label_map(c.Relationship.choices)
         self.sex = _label_map(c.Sex.choices)
         self.status = _label_map(c.PersonStatus.choices)
+        self.programme = _label_map(c.Programme.choices)
+
+    def programmes_of(self, household_ids: set[int]) -> dict[int, str]:
+        """Each household's programmes as one comma-separated list, in `Programme` order."""
+        found: dict[int, set[str]] = {}
+        receipts = ProgrammeReceipt.objects.filter(household_id__in=household_ids)
+        for household_id, programme in receipts.values_list("household_id", "programme").distinct():
+            found.setdefault(household_id, set()).add(programme)
+        return {
+            household_id: ", ".join(
+                label for value, label in self.programme.items() if value in programmes
+            )
+            for household_id, programmes in found.items()
+        }
 
     def row(self, values: tuple[Any, ...], programmes: str) -> tuple[Any, ...]:
         (kelurahan, address, rt, rw, kk, nik, name, relationship, sex, born, desil, _id, status) = (
