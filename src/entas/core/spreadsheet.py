@@ -189,30 +189,28 @@ class _XlsxWriter:
         return count
 
     def _write_rows(self, worksheet: Worksheet, sheet: Sheet, text_columns: frozenset[int]) -> int:
+        # The common cells (text, whole numbers) are written inline: this loop runs for
+        # every cell of up to a million rows.
+        write_string, write_number = worksheet.write_string, worksheet.write_number
         count = 0
         for count, row in enumerate(sheet.rows, start=1):
             if count > XLSX_MAX_DATA_ROWS:
-                raise SpreadsheetTooLarge(
-                    _(
-                        "Lembar %(sheet)s berisi lebih dari %(limit)s baris, batas satu lembar "
-                        "Excel. Unduh sebagai CSV, atau persempit saringan (misalnya per "
-                        "kecamatan)."
-                    )
-                    % {"sheet": sheet.name, "limit": f"{XLSX_MAX_DATA_ROWS:,}".replace(",", ".")},
-                    code="xlsx_too_many_rows",
-                )
+                raise _too_many_rows(sheet.name)
             for column, value in enumerate(row):
-                self._write_cell(worksheet, count, column, value, column in text_columns)
+                if value is None or value == "":
+                    continue
+                if column in text_columns:
+                    write_string(count, column, str(safe_cell(value)), self.text)
+                elif type(value) is str:
+                    write_string(count, column, safe_cell(value))
+                elif type(value) is int:
+                    write_number(count, column, value)
+                else:
+                    self._write_other(worksheet, count, column, value)
         return count
 
-    def _write_cell(
-        self, worksheet: Worksheet, row: int, column: int, value: Any, text: bool
-    ) -> None:
-        if value is None or value == "":
-            return
-        if text or isinstance(value, str):
-            worksheet.write_string(row, column, str(safe_cell(value)), self.text if text else None)
-        elif isinstance(value, bool):
+    def _write_other(self, worksheet: Worksheet, row: int, column: int, value: Any) -> None:
+        if isinstance(value, bool):
             worksheet.write_boolean(row, column, value)
         elif isinstance(value, int | float | Decimal):
             worksheet.write_number(row, column, value)
@@ -258,6 +256,17 @@ class _XlsxWriter:
                 if row < len(values):
                     worksheet.write_string(row, column, values[row], self.text)
         worksheet.hide()
+
+
+def _too_many_rows(sheet: str) -> SpreadsheetTooLarge:
+    return SpreadsheetTooLarge(
+        _(
+            "Lembar %(sheet)s berisi lebih dari %(limit)s baris, batas satu lembar Excel. "
+            "Unduh sebagai CSV, atau persempit saringan (misalnya per kecamatan)."
+        )
+        % {"sheet": sheet, "limit": f"{XLSX_MAX_DATA_ROWS:,}".replace(",", ".")},
+        code="xlsx_too_many_rows",
+    )
 
 
 def _fits_inline(values: Sequence[str]) -> bool:
