@@ -147,7 +147,7 @@ REFUSALS = [
         "area_mismatch",
         "kelurahan",
     ),
-    ("admin_dinsos", ExportFilters(programme="bansos"), "programme_unknown", "programme"),
+    ("admin_dinsos", ExportFilters(programme="bansos"), "programme_unknown", "program"),
     ("opd_dinkes", ExportFilters(kecamatan_code=TEMBALANG), "area_outside", "kecamatan"),
     ("partner_csr", ExportFilters(kelurahan_code=METESEH), "area_outside", "kelurahan"),
 ]

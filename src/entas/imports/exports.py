@@ -126,7 +126,7 @@ def export_filters_check(*, user: User, filters: ExportFilters) -> None:
         raise ExportRefused(
             _("Program %(code)s tidak dikenal.") % {"code": filters.programme},
             code="programme_unknown",
-            field="programme",
+            field="program",
         )
     if not (filters.kecamatan_code or filters.kelurahan_code):
         return
