@@ -123,38 +123,24 @@ class ExportFile:
 def export_filters_check(*, user: User, filters: ExportFilters) -> None:
     """Refuse (ExportRefused) an area outside the user's scope or an unknown programme."""
     if filters.programme and filters.programme not in c.Programme.values:
-        raise ExportRefused(
-            _("Program %(code)s tidak dikenal.") % {"code": filters.programme},
-            code="programme_unknown",
-            field="program",
-        )
-    if not (filters.kecamatan_code or filters.kelurahan_code):
+        message = _("Program %(code)s tidak dikenal.") % {"code": filters.programme}
+        raise ExportRefused(message, code="programme_unknown", field="program")
+    kecamatan, kelurahan = filters.kecamatan_code, filters.kelurahan_code
+    if not (kecamatan or kelurahan):
         return
     allowed = set(searchable_kelurahan(user).values_list("code", flat=True))
-    if filters.kecamatan_code:
-        prefix = filters.kecamatan_code + "."
-        if not any(code.startswith(prefix) for code in allowed):
-            raise ExportRefused(
-                _("Kecamatan %(code)s tidak dikenal atau di luar wilayah tugas Anda.")
-                % {"code": filters.kecamatan_code},
-                code="area_outside",
-                field="kecamatan",
-            )
-    if filters.kelurahan_code:
-        if filters.kelurahan_code not in allowed:
-            raise ExportRefused(
-                _("Kelurahan %(code)s tidak dikenal atau di luar wilayah tugas Anda.")
-                % {"code": filters.kelurahan_code},
-                code="area_outside",
-                field="kelurahan",
-            )
-        if filters.kecamatan_code and not filters.kelurahan_code.startswith(prefix):
-            raise ExportRefused(
-                _("Kelurahan %(kelurahan)s tidak berada di kecamatan %(kecamatan)s.")
-                % {"kelurahan": filters.kelurahan_code, "kecamatan": filters.kecamatan_code},
-                code="area_mismatch",
-                field="kelurahan",
-            )
+    if kecamatan and not any(code.startswith(kecamatan + ".") for code in allowed):
+        message = _("Kecamatan %(code)s tidak dikenal atau di luar wilayah tugas Anda.")
+        raise ExportRefused(message % {"code": kecamatan}, code="area_outside", field="kecamatan")
+    if kelurahan and kelurahan not in allowed:
+        message = _("Kelurahan %(code)s tidak dikenal atau di luar wilayah tugas Anda.")
+        raise ExportRefused(message % {"code": kelurahan}, code="area_outside", field="kelurahan")
+    if kecamatan and kelurahan and not kelurahan.startswith(kecamatan + "."):
+        message = _("Kelurahan %(kelurahan)s tidak berada di kecamatan %(kecamatan)s.") % {
+            "kelurahan": kelurahan,
+            "kecamatan": kecamatan,
+        }
+        raise ExportRefused(message, code="area_mismatch", field="kelurahan")
 
 
 def bnba_members(*, user: User, filters: ExportFilters) -> QuerySet[Membership]:
