@@ -207,9 +207,11 @@ def id_block(model: type[models.Model], count: int) -> list[int]:
 
 
 def now_for_database() -> Any:
-    """The current time for a frame column: text for COPY, a datetime for `executemany`."""
+    """The current time as a frame column holds it: text the database takes as it is."""
     now = timezone.now()
-    return now.isoformat() if connection.vendor == "postgresql" else now
+    if connection.vendor == "sqlite":
+        return connection.ops.adapt_datetimefield_value(now)
+    return now.isoformat()
 
 
 def bulk_insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
@@ -218,9 +220,15 @@ def bulk_insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
     if frame.is_empty():
         return 0
     fields = list(frame.columns)
-    if connection.vendor != "postgresql":
-        return _executemany(model, fields, frame.iter_rows(), DEFAULT_BATCH_SIZE)
     columns, _convert = _columns(model, fields, connection)
+    if connection.vendor != "postgresql":
+        statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from _meta
+            connection.ops.quote_name(model._meta.db_table),
+            ", ".join(connection.ops.quote_name(column) for column in columns),
+            ", ".join(["%s"] * len(columns)),
+        )
+        _raw_executemany(statement, frame.iter_rows())
+        return frame.height
     statement = "COPY {} ({}) FROM STDIN WITH (FORMAT csv)".format(
         connection.ops.quote_name(model._meta.db_table),
         ", ".join(connection.ops.quote_name(column) for column in columns),
@@ -242,15 +250,28 @@ def bulk_update_frame(model: type[models.Model], frame: pl.DataFrame, *, key: st
     if frame.is_empty():
         return 0
     fields = [name for name in frame.columns if name != key]
-    columns, convert = _columns(model, [*fields, key], connection)
+    columns, _convert = _columns(model, [*fields, key], connection)
     assignments = ", ".join(f"{connection.ops.quote_name(column)} = %s" for column in columns[:-1])
     table = connection.ops.quote_name(model._meta.db_table)
     key_column = connection.ops.quote_name(columns[-1])
     statement = f"UPDATE {table} SET {assignments} WHERE {key_column} = %s"  # noqa: S608
-    rows = frame.select(*fields, key).iter_rows()
-    count = 0
-    with connection.cursor() as cursor:
-        while batch := [convert(row) for row in islice(rows, DEFAULT_BATCH_SIZE)]:
-            cursor.executemany(statement, batch)
-            count += len(batch)
-    return count
+    _raw_executemany(statement, frame.select(*fields, key).iter_rows())
+    return frame.height
+
+
+def _raw_executemany(statement: str, rows: Iterable[Sequence[Any]]) -> None:
+    """`executemany` on the driver's own cursor: frame values are database-ready, so none of
+    Django's per-value adaptation (a third of the time on a million rows) is needed."""
+    connection.ensure_connection()
+    raw = connection.connection
+    assert raw is not None
+    if connection.vendor == "sqlite":
+        statement = statement.replace("%s", "?")
+    iterator = iter(rows)
+    with connection.wrap_database_errors:
+        cursor = raw.cursor()
+        try:
+            while batch := list(islice(iterator, 50_000)):
+                cursor.executemany(statement, batch)
+        finally:
+            cursor.close()

@@ -6,7 +6,8 @@ checked at once, so a million rows take a second, not a minute of Python loops.
 """
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 
 import polars as pl
 from django.utils.translation import gettext as _
@@ -34,151 +35,193 @@ def normalized(column: Expr) -> Expr:
     return text.str.strip_chars()
 
 
-def clean_text(column: Expr, item: Field) -> tuple[Expr, Expr]:
-    value = blank_to_null(column.str.replace_all(r"\s+", " "))
-    too_long = value.str.len_chars() > (item.max_length or 255)
-    return value, pl.when(too_long).then(pl.lit("too_long"))
+@dataclass(frozen=True)
+class Cleaner:
+    """How one field is cleaned, in three column-wise steps so that nothing is computed
+    twice: `parse` the raw cell once; find the `error` from the parsed and raw cells; the
+    `final` value from the parsed cell (used where there is no error)."""
+
+    parse: Callable[[Expr], Expr]
+    error: Callable[[Expr, Expr], Expr]
+    final: Callable[[Expr], Expr] = lambda parsed: parsed
 
 
-def clean_rt_rw(column: Expr) -> tuple[Expr, Expr]:
+def text_cleaner(item: Field) -> Cleaner:
+    limit = item.max_length or 255
+    return Cleaner(
+        parse=lambda raw: blank_to_null(raw.str.replace_all(r"\s+", " ")),
+        error=lambda parsed, raw: pl.when(parsed.str.len_chars() > limit).then(pl.lit("too_long")),
+    )
+
+
+def rt_rw_cleaner() -> Cleaner:
     """RT/RW as three digits ("3", "03", "003" → "003"); anything else is an error."""
-    value = blank_to_null(column).str.replace(r"\.0+$", "")
-    ok = value.str.contains(r"^\d{1,3}$")
-    return (
-        pl.when(ok).then(value.str.zfill(3)),
-        pl.when(value.is_not_null() & ~ok).then(pl.lit("rt_rw")),
+    return Cleaner(
+        parse=lambda raw: blank_to_null(raw).str.replace(r"\.0+$", ""),
+        error=lambda parsed, raw: pl.when(
+            parsed.is_not_null() & ~parsed.str.contains(r"^\d{1,3}$")
+        ).then(pl.lit("rt_rw")),
+        final=lambda parsed: parsed.str.zfill(3),
     )
 
 
-def clean_number(column: Expr, *, kind: str, provinces: Collection[str]) -> tuple[Expr, Expr]:
+def number_cleaner(*, kind: str, provinces: Collection[str]) -> Cleaner:
     """NIK or No. KK: the checks of `wilayah.identity`, column-wise, with its error codes."""
-    raw = blank_to_null(column)
-    digits = raw.str.replace(r"\.0+$", "").str.replace_all(r"[\s.\-']", "")
-    day = digits.str.slice(6, 2).cast(pl.Int32, strict=False)
-    if kind == identity.NIK:
-        day_ok = day.is_between(1, 31) | day.is_between(41, 71)
-        plain_day = pl.when(day > identity.FEMALE_DAY_OFFSET).then(day - 40).otherwise(day)
-    else:
-        day_ok = day.is_between(1, 31)
-        plain_day = day
-    embedded = pl.concat_str(
-        plain_day.cast(pl.String).str.zfill(2), digits.str.slice(8, 4)
-    ).str.strptime(pl.Date, "%d%m%y", strict=False)
-    error = (
-        pl.when(raw.is_null())
-        .then(None)
-        .when(raw.str.contains(r"(?i)^\d([.,]\d+)?e\+?\d+$"))
-        .then(pl.lit("excel"))
-        .when(~digits.str.contains(r"^\d{16}$"))
-        .then(pl.lit("format"))
-        .when(~digits.str.slice(0, 2).is_in(list(provinces)))
-        .then(pl.lit("province_unknown"))
-        .when((digits.str.slice(2, 2) == "00") | (digits.str.slice(4, 2) == "00"))
-        .then(pl.lit("region_zero"))
-        .when(~day_ok)
-        .then(pl.lit("birth_day" if kind == identity.NIK else "issue_date"))
-        .when(embedded.is_null())
-        .then(pl.lit("birth_date" if kind == identity.NIK else "issue_date"))
-        .when(digits.str.slice(12, 4) == "0000")
-        .then(pl.lit("serial_zero"))
-    )
-    return pl.when(error.is_null()).then(digits), error
+    province_list = sorted(provinces)
 
-
-def clean_date(column: Expr, *, today: dt.date) -> tuple[Expr, Expr]:
-    raw = blank_to_null(column)
-    text = raw.str.replace(TIME_SUFFIX, "")
-    value = pl.coalesce([text.str.strptime(pl.Date, form, strict=False) for form in DATE_FORMATS])
-    error = (
-        pl.when(raw.is_null())
-        .then(None)
-        .when(value.is_null())
-        .then(pl.lit("date"))
-        .when(value > pl.lit(today))
-        .then(pl.lit("date_future"))
-        .when(value.dt.year() < OLDEST_BIRTH_YEAR)
-        .then(pl.lit("date_old"))
-    )
-    return pl.when(error.is_null()).then(value), error
-
-
-def clean_int(column: Expr, *, low: int = 0, high: int | None = None) -> tuple[Expr, Expr]:
-    raw = blank_to_null(column)
-    digits = raw.str.replace(r"[.,]0+$", "").str.replace_all(r"[.,\s]", "")
-    value = digits.cast(pl.Int64, strict=False)
-    bad = value.is_null() | (value < low)
-    if high is not None:
-        bad = bad | (value > high)
-    return (
-        pl.when(~bad).then(value),
-        pl.when(raw.is_not_null() & bad).then(pl.lit("number")),
-    )
-
-
-def clean_code(
-    column: Expr, values: Mapping[str, str], *, slash: bool = False
-) -> tuple[Expr, Expr]:
-    key = normalized(column)
-    value = key.replace_strict(dict(values), default=None, return_dtype=pl.String)
-    if slash:  # P3KE writes "Kepala Keluarga / ..." in one cell
-        first = key.str.split("/").list.first().str.strip_chars()
-        value = pl.coalesce(
-            value, first.replace_strict(dict(values), default=None, return_dtype=pl.String)
+    def error(digits: Expr, raw: Expr) -> Expr:
+        day = digits.str.slice(6, 2).cast(pl.Int32, strict=False)
+        if kind == identity.NIK:
+            day_ok = day.is_between(1, 31) | day.is_between(41, 71)
+            plain_day = pl.when(day > identity.FEMALE_DAY_OFFSET).then(day - 40).otherwise(day)
+        else:
+            day_ok = day.is_between(1, 31)
+            plain_day = day
+        embedded = pl.concat_str(
+            plain_day.cast(pl.String).str.zfill(2), digits.str.slice(8, 4)
+        ).str.to_date("%d%m%y", strict=False)
+        return (
+            pl.when(digits.is_null())
+            .then(None)
+            .when(raw.str.contains(r"(?i)^\s*\d([.,]\d+)?e\+?\d+\s*$"))
+            .then(pl.lit("excel"))
+            .when(~digits.str.contains(r"^\d{16}$"))
+            .then(pl.lit("format"))
+            .when(~digits.str.slice(0, 2).is_in(province_list))
+            .then(pl.lit("province_unknown"))
+            .when((digits.str.slice(2, 2) == "00") | (digits.str.slice(4, 2) == "00"))
+            .then(pl.lit("region_zero"))
+            .when(~day_ok)
+            .then(pl.lit("birth_day" if kind == identity.NIK else "issue_date"))
+            .when(embedded.is_null())
+            .then(pl.lit("birth_date" if kind == identity.NIK else "issue_date"))
+            .when(digits.str.slice(12, 4) == "0000")
+            .then(pl.lit("serial_zero"))
         )
-    return value, pl.when(key.is_not_null() & value.is_null()).then(pl.lit("code"))
+
+    return Cleaner(
+        parse=lambda raw: (
+            blank_to_null(raw).str.replace(r"\.0+$", "").str.replace_all(r"[\s.\-']", "")
+        ),
+        error=error,
+    )
 
 
-def clean_bool(column: Expr) -> tuple[Expr, Expr]:
-    value, error = clean_code(column, schema.YES_NO)
-    return value == "1", error
+def date_cleaner(*, today: dt.date) -> Cleaner:
+    def parse(raw: Expr) -> Expr:
+        text = blank_to_null(raw).str.replace(TIME_SUFFIX, "")
+        return pl.coalesce([text.str.to_date(form, strict=False) for form in DATE_FORMATS])
+
+    return Cleaner(
+        parse=parse,
+        error=lambda value, raw: (
+            pl.when(blank_to_null(raw).is_null())
+            .then(None)
+            .when(value.is_null())
+            .then(pl.lit("date"))
+            .when(value > pl.lit(today))
+            .then(pl.lit("date_future"))
+            .when(value.dt.year() < OLDEST_BIRTH_YEAR)
+            .then(pl.lit("date_old"))
+        ),
+    )
 
 
-def clean_region(column: Expr) -> tuple[Expr, Expr]:
+def int_cleaner(*, low: int = 0, high: int | None = None) -> Cleaner:
+    def error(value: Expr, raw: Expr) -> Expr:
+        bad = value.is_null() | (value < low)
+        if high is not None:
+            bad = bad | (value > high)
+        return pl.when(blank_to_null(raw).is_not_null() & bad).then(pl.lit("number"))
+
+    return Cleaner(
+        parse=lambda raw: (
+            blank_to_null(raw)
+            .str.replace(r"[.,]0+$", "")
+            .str.replace_all(r"[.,\s]", "")
+            .cast(pl.Int64, strict=False)
+        ),
+        error=error,
+    )
+
+
+def code_cleaner(values: Mapping[str, str], *, slash: bool = False) -> Cleaner:
+    mapping = dict(values)
+
+    def parse(raw: Expr) -> Expr:
+        key = normalized(raw)
+        value = key.replace_strict(mapping, default=None, return_dtype=pl.String)
+        if slash:  # P3KE writes "Kepala Keluarga / ..." in one cell
+            first = key.str.split("/").list.first().str.strip_chars()
+            value = pl.coalesce(
+                value, first.replace_strict(mapping, default=None, return_dtype=pl.String)
+            )
+        return value
+
+    return Cleaner(
+        parse=parse,
+        error=lambda value, raw: pl.when(blank_to_null(raw).is_not_null() & value.is_null()).then(
+            pl.lit("code")
+        ),
+    )
+
+
+def region_cleaner() -> Cleaner:
     """A 10-digit Kemendagri kelurahan code, with or without dots → `33.74.10.1001`."""
-    raw = blank_to_null(column)
-    digits = raw.str.replace(r"\.0+$", "").str.replace_all(r"[^0-9]", "")
-    ok = digits.str.len_chars() == 10
-    dotted = pl.concat_str(
-        digits.str.slice(0, 2),
-        digits.str.slice(2, 2),
-        digits.str.slice(4, 2),
-        digits.str.slice(6, 4),
-        separator=".",
+    return Cleaner(
+        parse=lambda raw: (
+            blank_to_null(raw).str.replace(r"\.0+$", "").str.replace_all(r"[^0-9]", "")
+        ),
+        error=lambda digits, raw: pl.when(
+            blank_to_null(raw).is_not_null() & (digits.str.len_chars() != 10)
+        ).then(pl.lit("region_format")),
+        final=lambda digits: pl.concat_str(
+            digits.str.slice(0, 2),
+            digits.str.slice(2, 2),
+            digits.str.slice(4, 2),
+            digits.str.slice(6, 4),
+            separator=".",
+        ),
     )
-    return (
-        pl.when(ok).then(dotted),
-        pl.when(raw.is_not_null() & ~ok).then(pl.lit("region_format")),
-    )
+
+
+def cleaner(item: Field, *, today: dt.date, provinces: Collection[str]) -> Cleaner:
+    kind = item.kind
+    if item.name in ("rt", "rw"):
+        return rt_rw_cleaner()
+    if kind in (schema.TEXT, schema.NAME):
+        return text_cleaner(item)
+    if kind == schema.NIK:
+        return number_cleaner(kind=identity.NIK, provinces=provinces)
+    if kind == schema.KK:
+        return number_cleaner(kind=identity.KK, provinces=provinces)
+    if kind == schema.DATE:
+        return date_cleaner(today=today)
+    if kind == schema.INT:
+        return int_cleaner()
+    if kind == schema.DESIL:
+        return int_cleaner(low=1, high=10)
+    if kind == schema.BOOL:
+        base = code_cleaner(schema.YES_NO)
+        return Cleaner(parse=base.parse, error=base.error, final=lambda value: value == "1")
+    if kind == schema.DIFFICULTY:
+        base = code_cleaner(schema.DIFFICULTY_VALUES)
+        return Cleaner(parse=base.parse, error=base.error, final=lambda value: value.cast(pl.Int8))
+    if kind == schema.CODE:
+        return code_cleaner(item.values, slash=item.name == "relationship")
+    if kind == schema.REGION:
+        return region_cleaner()
+    raise ValueError(f"No cleaning for kind {kind!r}.")
 
 
 def clean(
     column: Expr, item: Field, *, today: dt.date, provinces: Collection[str]
 ) -> tuple[Expr, Expr]:
-    kind = item.kind
-    if item.name in ("rt", "rw"):
-        return clean_rt_rw(column)
-    if kind in (schema.TEXT, schema.NAME):
-        return clean_text(column, item)
-    if kind == schema.NIK:
-        return clean_number(column, kind=identity.NIK, provinces=provinces)
-    if kind == schema.KK:
-        return clean_number(column, kind=identity.KK, provinces=provinces)
-    if kind == schema.DATE:
-        return clean_date(column, today=today)
-    if kind == schema.INT:
-        return clean_int(column)
-    if kind == schema.DESIL:
-        return clean_int(column, low=1, high=10)
-    if kind == schema.BOOL:
-        return clean_bool(column)
-    if kind == schema.DIFFICULTY:
-        value, error = clean_code(column, schema.DIFFICULTY_VALUES)
-        return value.cast(pl.Int8), error
-    if kind == schema.CODE:
-        return clean_code(column, item.values, slash=item.name == "relationship")
-    if kind == schema.REGION:
-        return clean_region(column)
-    raise ValueError(f"No cleaning for kind {kind!r}.")
+    """(value, error) of one column in one go, for small frames and tests."""
+    steps = cleaner(item, today=today, provinces=provinces)
+    parsed = steps.parse(column)
+    error = steps.error(parsed, column)
+    return pl.when(error.is_null()).then(steps.final(parsed)), error
 
 
 def message(code: str, item: Field | None) -> str:

@@ -96,6 +96,7 @@ def _scan(source: SourceFile) -> pl.LazyFrame:
         schema=dict.fromkeys(names, pl.String),
         quote_char='"',
         truncate_ragged_lines=True,
+        missing_columns="insert",
         encoding="utf8-lossy",
     )
     return frame.with_row_index(ROW, offset=table.first_data_row)
@@ -104,6 +105,8 @@ def _scan(source: SourceFile) -> pl.LazyFrame:
 def _cleaned(source: SourceFile, context: Context, *, level: str | None) -> pl.DataFrame:
     """Every mapped column cleaned: `<field>`, `_e_<field>` (error code), `_r_<field>` (raw
     cell, kept only where there is an error, for the report)."""
+    parsed: list[pl.Expr] = []
+    errors: list[pl.Expr] = []
     columns: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
     for position, name in enumerate(source.match.columns):
         if name is None:
@@ -112,16 +115,21 @@ def _cleaned(source: SourceFile, context: Context, *, level: str | None) -> pl.D
         if level is not None and item.level != level and name not in KEY_FIELDS:
             continue
         raw = pl.col(f"c{position}")
-        value, error = cleaning.clean(raw, item, today=context.today, provinces=context.provinces)
+        steps = cleaning.cleaner(item, today=context.today, provinces=context.provinces)
         # A NIK that breaks the rules does not cost the person their place: the row is
         # kept without it and the NIK is reported as a warning.
-        prefix = "_w_" if item.kind == schema.NIK else "_e_"
+        error = ("_w_" if item.kind == schema.NIK else "_e_") + name
+        parsed.append(steps.parse(raw).alias(f"_p_{name}"))
+        errors.append(steps.error(pl.col(f"_p_{name}"), raw).alias(error))
         columns += [
-            value.alias(name),
-            error.alias(f"{prefix}{name}"),
-            pl.when(error.is_not_null()).then(raw.str.slice(0, 200)).alias(f"_r_{name}"),
+            pl.when(pl.col(error).is_null()).then(steps.final(pl.col(f"_p_{name}"))).alias(name),
+            pl.col(error),
+            pl.when(pl.col(error).is_not_null()).then(raw.str.slice(0, 200)).alias(f"_r_{name}"),
         ]
-    frame = _scan(source).select(columns).collect()
+    scan = _scan(source)
+    if parsed:
+        scan = scan.with_columns(parsed).with_columns(errors)
+    frame = scan.select(columns).collect()
     # A blank line in a spreadsheet export is not a row.
     values = [name for name in source.match.columns if name and name in frame.columns]
     if values:
