@@ -85,39 +85,13 @@ def _table(model: Any) -> str:
 
 
 def read_frame(sql: str, columns: dict[str, Any], params: Sequence[Any] = ()) -> pl.DataFrame:
-    """A query's rows as a frame with these column types (values converted as needed)."""
+    """A query's rows as a frame with these column types, built chunk by chunk."""
+    frames = [pl.DataFrame(schema=columns)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows: list[tuple[Any, ...]] = []
-        while chunk := cursor.fetchmany(50_000):
-            rows.extend(chunk)
-    raw_schema = {
-        name: (pl.String if dtype in (pl.Date, pl.Boolean) else dtype)
-        for name, dtype in columns.items()
-    }
-    loose = {name: pl.Object for name in columns}
-    frame = (
-        pl.DataFrame(rows, schema=loose, orient="row") if rows else pl.DataFrame(schema=raw_schema)
-    )
-    converted = []
-    for name, dtype in columns.items():
-        values = frame[name].to_list() if rows else []
-        if dtype == pl.Date:
-            series = pl.Series(name, [_date(value) for value in values], dtype=pl.Date)
-        elif dtype == pl.Boolean:
-            series = pl.Series(
-                name, [None if v is None else bool(v) for v in values], dtype=pl.Boolean
-            )
-        else:
-            series = pl.Series(name, values, dtype=dtype, strict=False)
-        converted.append(series)
-    return pl.DataFrame(converted) if converted else pl.DataFrame(schema=columns)
-
-
-def _date(value: Any) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+        while chunk := cursor.fetchmany(100_000):
+            frames.append(pl.DataFrame(chunk, schema=columns, orient="row", strict=False))
+    return pl.concat(frames, rechunk=True)
 
 
 def _person_types() -> dict[str, Any]:
