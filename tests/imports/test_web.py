@@ -472,3 +472,19 @@ def test_downloads_and_change_rows_are_audited(admin_client, committed):
     actions = [event.action for event in events if event.action != "import.commit"]
     assert actions == ["import.errors_download", "import.changes_view"]
     assert len(events.get(action="import.changes_view").changes["household_ids"]) == 2
+
+
+def test_mapping_post_with_one_select_changes_only_that_column(
+    admin_client, staged, django_capture_on_commit_callbacks
+):
+    page = admin_client.get(reverse("imports:batch", args=[staged.pk]))
+    row = next(r for r in page.context["mapping_rows"] if r["header"] == "rt")
+
+    url = reverse("imports:mapping", args=[staged.pk])
+    post_and_run(
+        admin_client, django_capture_on_commit_callbacks, url, {row["field"].html_name: ""}
+    )
+
+    assert list(ColumnMapping.objects.values_list("header", "field")) == [("rt", "")]
+    staged.refresh_from_db()
+    assert staged.status == ImportStatus.PREVIEW

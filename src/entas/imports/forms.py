@@ -117,7 +117,7 @@ class MappingForm(forms.Form):
                 choices=choices,
                 required=False,
                 initial=column.get("field") or IGNORE,
-                widget=forms.Select(attrs={"aria-labelledby": f"kolom-{position}"}),
+                widget=forms.Select(attrs={"aria-describedby": f"kolom-{position}-help"}),
                 error_messages={"invalid_choice": _("Kolom entas %(value)s tidak dikenal.")},
             )
 
@@ -125,6 +125,7 @@ class MappingForm(forms.Form):
         return {
             self.headers[int(name.removeprefix("kolom_"))]: self.cleaned_data[name]
             for name in self.changed_data
+            if self.add_prefix(name) in self.data  # a select not sent is not a choice
         }
 
 
