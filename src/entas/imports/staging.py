@@ -102,11 +102,25 @@ def _scan(source: SourceFile) -> pl.LazyFrame:
     return frame.with_row_index(ROW, offset=table.first_data_row)
 
 
+ERRORS, WARNINGS = "_errs", "_warns"
+UNIT, RECORD = "\x1f", "\x1e"  # separators inside the error columns
+
+
+def _error_item(name: str, code: pl.Expr, value: pl.Expr) -> pl.Expr:
+    """One error of a row, encoded `field␟code␟value` (null when `code` is null)."""
+    return pl.concat_str(
+        pl.lit(name), code, value.cast(pl.String).fill_null("").str.slice(0, 200), separator=UNIT
+    )
+
+
 def _cleaned(source: SourceFile, context: Context, *, level: str | None) -> pl.DataFrame:
-    """Every mapped column cleaned: `<field>`, `_e_<field>` (error code), `_r_<field>` (raw
-    cell, kept only where there is an error, for the report)."""
+    """Every mapped column cleaned into `<field>`, and the row's errors in one column
+    (`_errs`, null for a good row; NIK problems in `_warns`): a million rows hold one
+    error column, not one per field."""
     parsed: list[pl.Expr] = []
     errors: list[pl.Expr] = []
+    items: list[pl.Expr] = []
+    warnings: list[pl.Expr] = []
     columns: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
     for position, name in enumerate(source.match.columns):
         if name is None:
@@ -116,16 +130,14 @@ def _cleaned(source: SourceFile, context: Context, *, level: str | None) -> pl.D
             continue
         raw = pl.col(f"c{position}")
         steps = cleaning.cleaner(item, today=context.today, provinces=context.provinces)
+        parsed.append(steps.parse(raw).alias(f"_p_{name}"))
+        errors.append(steps.error(pl.col(f"_p_{name}"), raw).alias(f"_e_{name}"))
+        error = pl.col(f"_e_{name}")
+        columns.append(pl.when(error.is_null()).then(steps.final(pl.col(f"_p_{name}"))).alias(name))
         # A NIK that breaks the rules does not cost the person their place: the row is
         # kept without it and the NIK is reported as a warning.
-        error = ("_w_" if item.kind == schema.NIK else "_e_") + name
-        parsed.append(steps.parse(raw).alias(f"_p_{name}"))
-        errors.append(steps.error(pl.col(f"_p_{name}"), raw).alias(error))
-        columns += [
-            pl.when(pl.col(error).is_null()).then(steps.final(pl.col(f"_p_{name}"))).alias(name),
-            pl.col(error),
-            pl.when(pl.col(error).is_not_null()).then(raw.str.slice(0, 200)).alias(f"_r_{name}"),
-        ]
+        (warnings if item.kind == schema.NIK else items).append(_error_item(name, error, raw))
+    columns += [_joined(items).alias(ERRORS), _joined(warnings).alias(WARNINGS)]
     scan = _scan(source)
     if parsed:
         scan = scan.with_columns(parsed).with_columns(errors)
@@ -133,88 +145,100 @@ def _cleaned(source: SourceFile, context: Context, *, level: str | None) -> pl.D
     # A blank line in a spreadsheet export is not a row.
     values = [name for name in source.match.columns if name and name in frame.columns]
     if values:
-        frame = frame.filter(pl.any_horizontal(pl.col(values).is_not_null()) | _any_error(frame))
+        frame = frame.filter(
+            pl.any_horizontal(pl.col(values).is_not_null()) | pl.col(ERRORS).is_not_null()
+        )
     return frame
 
 
+def _joined(items: list[pl.Expr]) -> pl.Expr:
+    if not items:
+        return pl.lit(None, pl.String)
+    joined = pl.concat_str(items, separator=RECORD, ignore_nulls=True)
+    return pl.when(joined == "").then(None).otherwise(joined)
+
+
 def _any_error(frame: pl.DataFrame) -> pl.Expr:
-    errors = [name for name in frame.columns if name.startswith("_e_")]
-    return pl.any_horizontal(pl.col(errors).is_not_null()) if errors else pl.lit(False)
+    return pl.col(ERRORS).is_not_null()
 
 
 def _require(frame: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     """An empty required cell is an error (a missing column is an error on every row)."""
-    updates = []
     for name in names:
-        if name in frame.columns:
-            updates.append(
-                pl.when(pl.col(name).is_null() & pl.col(f"_e_{name}").is_null())
-                .then(pl.lit("required"))
-                .otherwise(pl.col(f"_e_{name}"))
-                .alias(f"_e_{name}")
-            )
-        else:
-            updates += [
-                pl.lit(None, pl.String).alias(name),
-                pl.lit("required").alias(f"_e_{name}"),
-                pl.lit(None, pl.String).alias(f"_r_{name}"),
-            ]
-    return frame.with_columns(updates) if updates else frame
+        if name not in frame.columns:
+            frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
+        already = pl.col(ERRORS).fill_null("").str.contains(f"(^|{RECORD}){name}{UNIT}")
+        empty = pl.col(name).is_null() & ~already
+        frame = _set_error(frame, empty, name, "required", only_good=False)
+    return frame
 
 
-def _set_error(frame: pl.DataFrame, condition: pl.Expr, column: str, code: str) -> pl.DataFrame:
-    """Give rows matching `condition` (and without another error) the error `code`."""
-    target = f"_e_{column}"
+def _set_error(
+    frame: pl.DataFrame,
+    condition: pl.Expr,
+    column: str,
+    code: str,
+    *,
+    only_good: bool = True,
+) -> pl.DataFrame:
+    """Give rows matching `condition` the error `code` on `column` (by default only rows
+    without another error: a family-level reason is not piled on a bad cell)."""
     if column not in frame.columns:
-        frame = frame.with_columns(
-            pl.lit(None, pl.String).alias(column), pl.lit(None, pl.String).alias(f"_r_{column}")
-        )
-    if target not in frame.columns:
-        frame = frame.with_columns(pl.lit(None, pl.String).alias(target))
-    clean = ~_any_error(frame)
+        frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
+    item = _error_item(column, pl.lit(code), pl.col(column))
+    current = pl.col(ERRORS)
+    target = condition & current.is_null() if only_good else condition
     return frame.with_columns(
-        pl.when(condition & clean).then(pl.lit(code)).otherwise(pl.col(target)).alias(target),
-        pl.when(condition & clean)
-        .then(pl.col(column).cast(pl.String))
-        .otherwise(pl.col(f"_r_{column}"))
-        .alias(f"_r_{column}"),
+        pl.when(target.fill_null(False))
+        .then(pl.concat_str(current, item, separator=RECORD, ignore_nulls=True))
+        .otherwise(current)
+        .alias(ERRORS)
     )
 
 
 def _errors_of(
-    frame: pl.DataFrame, source: SourceFile, *, kind: str = RowErrorKind.REJECTED
+    frame: pl.DataFrame,
+    source: SourceFile,
+    *,
+    kind: str = RowErrorKind.REJECTED,
+    column: str = ERRORS,
 ) -> pl.DataFrame:
     """The long list of errors: one row per bad cell."""
+    bad = frame.filter(pl.col(column).is_not_null()).select(ROW, column)
+    if bad.is_empty():
+        return empty_errors()
+    cells = (
+        bad.with_columns(pl.col(column).str.split(RECORD))
+        .explode(column)
+        .with_columns(pl.col(column).str.split_exact(UNIT, 2).alias("_cell"))
+        .unnest("_cell")
+        .rename({"field_0": "_field", "field_1": "code", "field_2": "value"})
+    )
     headers = {
         name: source.table.headers[position]
         for position, name in enumerate(source.match.columns)
         if name
     }
-    parts = []
-    for column in frame.columns:
-        if not column.startswith("_e_"):
-            continue
-        name = column[3:]
-        bad = frame.filter(pl.col(column).is_not_null())
-        if bad.is_empty():
-            continue
-        item = schema.FIELDS_BY_NAME.get(name)
-        codes = bad[column].unique().to_list()
-        messages = {code: cleaning.message(code, item) for code in codes}
-        parts.append(
-            bad.select(
-                pl.lit(source.name).alias("file_name"),
-                pl.col(ROW).alias("row_number"),
-                pl.lit(headers.get(name, str(item.label) if item else name)).alias("column"),
-                pl.col(f"_r_{name}").fill_null("").alias("value"),
-                pl.lit(str(kind)).alias("kind"),
-                pl.col(column).alias("code"),
-                pl.col(column)
-                .replace_strict(messages, default="", return_dtype=pl.String)
-                .alias("message"),
-            )
-        )
-    return pl.concat(parts) if parts else empty_errors()
+    pairs = cells.select("_field", "code").unique().rows()
+    messages = {
+        f"{name}{UNIT}{code}": cleaning.message(code, schema.FIELDS_BY_NAME.get(name))
+        for name, code in pairs
+    }
+    labels = {
+        name: headers.get(name) or str(getattr(schema.FIELDS_BY_NAME.get(name), "label", name))
+        for name, _code in pairs
+    }
+    return cells.select(
+        pl.lit(source.name).alias("file_name"),
+        pl.col(ROW).alias("row_number"),
+        pl.col("_field").replace_strict(labels, default="", return_dtype=pl.String).alias("column"),
+        pl.col("value").fill_null(""),
+        pl.lit(str(kind)).alias("kind"),
+        "code",
+        pl.concat_str("_field", "code", separator=UNIT)
+        .replace_strict(messages, default="", return_dtype=pl.String)
+        .alias("message"),
+    )
 
 
 def empty_errors() -> pl.DataFrame:
@@ -245,7 +269,7 @@ def _resolve_region(frame: pl.DataFrame, context: Context) -> pl.DataFrame:
             "region_unknown",
         )
         return frame.with_columns(
-            pl.when(pl.col("_e_kelurahan_code").is_null()).then(pl.col("kelurahan_code"))
+            pl.when(pl.col("_inside").is_not_null()).then(pl.col("kelurahan_code"))
         )
     if "kelurahan_name" in frame.columns:
         keys = [pl.col("kelurahan_name").str.to_uppercase().alias("kelurahan_key")]
@@ -446,15 +470,9 @@ def _check_persons(
     bad = _any_error(frame)
     outside_rows = frame.filter(~bad & (pl.col("_inside") == False))  # noqa: E712
     errors = [_errors_of(frame.filter(bad), source)]
-    if "_w_nik" in frame.columns:
-        warned = frame.filter(~bad & pl.col("_w_nik").is_not_null())
-        errors.append(
-            _errors_of(
-                warned.select(ROW, "_r_nik", pl.col("_w_nik").alias("_e_nik")),
-                source,
-                kind=RowErrorKind.WARNING,
-            )
-        )
+    errors.append(
+        _errors_of(frame.filter(~bad), source, kind=RowErrorKind.WARNING, column=WARNINGS)
+    )
     if not outside_rows.is_empty():
         errors.append(_out_of_area(outside_rows, source))
     accepted = frame.filter(~bad & (pl.col("_inside") == True))  # noqa: E712
