@@ -51,6 +51,16 @@ def can_edit_registry(user: object) -> bool:
     return role_of(user) == Role.ADMIN
 
 
+def can_import(user: object) -> bool:
+    """May upload registry files and commit them (Dinsos data administrators)."""
+    return role_of(user) == Role.ADMIN
+
+
+def can_export(user: object) -> bool:
+    """May download by-name-by-address lists (within their scope)."""
+    return can_view_registry(user)
+
+
 def area_codes(user: User) -> tuple[list[str], list[str]]:
     """The kecamatan codes and the kelurahan codes a user is assigned to."""
     codes = list(user.areas.values_list("code", flat=True))

@@ -124,6 +124,21 @@ def read_table(
     return _csv_table(text_path, name=name, encoding=encoding, limits=limits, score=header_score)
 
 
+def check_file(path: Path, *, original_name: str = "", limits: Limits = DEFAULT_LIMITS) -> None:
+    """The quick checks of `read_table` (size, empty, binary, old .xls), without reading the
+    file through: for refusing an upload while the user is still on the form."""
+    name = original_name or path.name
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise _too_large(name, size, limits.max_bytes)
+    with path.open("rb") as stream:
+        head = stream.read(SNIFF_BYTES)
+    if not head.strip():
+        raise _empty(name)
+    if not head.startswith(_ZIP_MAGIC) and not head.startswith(_UTF16_BOMS):
+        _refuse_non_text(head, name)
+
+
 # --- sniffing -------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Downloadable reports of an import: rejected rows and the change list (XLSX or CSV)."""
 
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def errors_report(batch: ImportBatch, fmt: str) -> Path:
 
 
 def changes_report(batch: ImportBatch, fmt: str, kelurahan_code: str = "") -> Path:
-    suffix = f"-{kelurahan_code}" if kelurahan_code else ""
+    suffix = "-" + re.sub(r"[^0-9.]", "", kelurahan_code) if kelurahan_code else ""
     return changes_report_to(
         batch, Path(batch.work_dir) / f"perubahan-{batch.pk}{suffix}.{fmt}", kelurahan_code
     )

@@ -192,6 +192,11 @@ def _stage_and_link(
 ) -> tuple[str, staging.Staged, linking.Plan, list[staging.SourceFile]]:
     report("membaca berkas", 0, 4)
     source, sources = _open(batch)
+    batch.mapping = {
+        **{k: v for k, v in (batch.mapping or {}).items() if k != "files"},
+        "files": [_file_mapping(item) for item in sources],
+    }
+    batch.source = source
     useful = [item for item in sources if item.fields - {"kk_number", "family_id"}]
     if not useful:
         raise ImportFileError(
@@ -285,6 +290,8 @@ def import_commit(
             code="state",
         )
     report = _progress(batch, reporter)
+    batch.status = ImportStatus.COMMITTING
+    batch.save(update_fields=["status", "updated_at"])
     try:
         source, staged, plan, sources = _stage_and_link(batch, report)
     except ImportFileError as error:
@@ -292,9 +299,31 @@ def import_commit(
     _save_errors(batch, staged)
     as_of = batch.as_of or timezone.localdate()
     report("menyimpan ke registri", 3, 4)
-    batch.status = ImportStatus.COMMITTING
-    batch.save(update_fields=["status", "updated_at"])
     records_source = SOURCE_OF_RECORDS[ImportSource(source)]
+    try:
+        _write(batch, plan, user, source=source, records_source=records_source, as_of=as_of)
+    except Exception:
+        _failed(
+            batch,
+            "commit",
+            _("Penyimpanan gagal; registri tidak berubah. Coba simpan lagi atau hubungi admin."),
+        )
+        raise
+    report("selesai", 4, 4)
+    refresh_statistics(Household, Person, Membership, PersonNameToken)
+    return batch
+
+
+def _write(
+    batch: ImportBatch,
+    plan: linking.Plan,
+    user: Any,
+    *,
+    source: str,
+    records_source: str,
+    as_of: dt.date,
+) -> None:
+    """Everything of one commit in one transaction: registry rows, changes, status, audit."""
     with transaction.atomic():
         ImportChange.objects.filter(batch=batch).delete()
         writing.write(plan, batch=batch, source=records_source, as_of=as_of)
@@ -311,9 +340,6 @@ def import_commit(
             summary=_summary(batch),
             changes={"counts": plan.counts, "files": [item["name"] for item in batch.files]},
         )
-    report("selesai", 4, 4)
-    refresh_statistics(Household, Person, Membership, PersonNameToken)
-    return batch
 
 
 def _summary(batch: ImportBatch) -> str:

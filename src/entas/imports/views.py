@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from entas.accounts.access import SignedInRequest, role_of
-from entas.accounts.models import Role
+from entas.accounts import access
+from entas.accounts.access import SignedInRequest
 from entas.core.exceptions import EntasError
 from entas.core.services import audit_record
 from entas.imports import reports, selectors, services, tasks
@@ -42,7 +42,7 @@ RECENT_BATCHES = 50
 
 
 def can_import(user: object) -> bool:
-    return role_of(user) == Role.ADMIN
+    return access.can_import(user)
 
 
 def _require_importer(request: SignedInRequest) -> None:

@@ -40,6 +40,8 @@ def navigation(context: dict[str, Any]) -> list[MenuItem]:
     pages = [
         (access.can_view_registry(user), "registry:search", _("Cari")),
         (access.can_view_aggregates(user), "registry:summary", _("Ringkasan")),
+        (access.can_export(user), "exports:page", _("Ekspor")),
+        (access.can_import(user), "imports:list", _("Impor")),
         (access.can_view_audit(user), "accounts:audit_log", _("Log audit")),
     ]
     items = []
