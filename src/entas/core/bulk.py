@@ -255,8 +255,40 @@ def bulk_update_frame(model: type[models.Model], frame: pl.DataFrame, *, key: st
     table = connection.ops.quote_name(model._meta.db_table)
     key_column = connection.ops.quote_name(columns[-1])
     statement = f"UPDATE {table} SET {assignments} WHERE {key_column} = %s"  # noqa: S608
+    if connection.vendor == "postgresql":
+        _update_through_copy(model, frame.select(*fields, key), columns)
+        return frame.height
     _raw_executemany(statement, frame.select(*fields, key).iter_rows())
     return frame.height
+
+
+def _update_through_copy(
+    model: type[models.Model], frame: pl.DataFrame, columns: list[str]
+) -> None:
+    """PostgreSQL: COPY the new values into a temporary table, then one UPDATE ... FROM."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = [quote(column) for column in columns]
+    key = names[-1]
+    scratch = quote(f"entas_update_{model._meta.db_table}")
+    assignments = ", ".join(f"{name} = s.{name}" for name in names[:-1])
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS "  # noqa: S608 - names from _meta
+            f"SELECT {', '.join(names)} FROM {table} WITH NO DATA"
+        )
+        with cursor.copy(
+            f"COPY {scratch} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            for start in range(0, frame.height, 200_000):
+                chunk = frame.slice(start, 200_000)
+                copy.write(chunk.write_csv(include_header=False, quote_style="necessary"))
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} "  # noqa: S608
+            f"FROM {scratch} AS s WHERE t.{key} = s.{key}"
+        )
+        cursor.execute(f"DROP TABLE {scratch}")
 
 
 def _raw_executemany(statement: str, rows: Iterable[Sequence[Any]]) -> None:

@@ -317,18 +317,23 @@ def _write_changes(
     if not plan.changes.is_empty():
         parts.append(plan.changes)
     new = plan.new_households.join(household_of, on=FKEY, how="inner")
+    entering = plan.new_memberships
     if not new.is_empty():
+        sizes = entering.group_by(FKEY).agg(pl.len().alias("_members"))
         parts.append(
-            new.select(
+            new.join(sizes, on=FKEY, how="left").select(
                 pl.lit(str(ChangeKind.HOUSEHOLD_NEW)).alias("kind"),
                 pl.col("_id").alias("hid"),
                 pl.lit(None, pl.Int64).alias("pid"),
                 pl.col("_head_name").fill_null("").str.slice(0, 150).alias("label"),
-                pl.lit("{}").alias("changes"),
+                pl.format('{{"anggota": [null, {}]}}', pl.col("_members").fill_null(0)).alias(
+                    "changes"
+                ),
                 "kelurahan_code",
             )
         )
-    entering = plan.new_memberships
+        # Members of a new family enter with it: the family's row says how many.
+        entering = entering.join(new.select(FKEY), on=FKEY, how="anti")
     if not entering.is_empty():
         rows = entering.join(person_of, on=["_file", ROW], how="left").join(
             household_of, on=FKEY, how="inner"

@@ -277,7 +277,11 @@ class Membership(BaseModel):
 class PersonNameToken(models.Model):
     """One normalised word of a person's name, for indexed prefix search at a million rows."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_tokens")
+    # No database constraint: this is a search index rebuilt from `Person.full_name`, and a
+    # per-row foreign-key check would double the cost of loading a million names.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="name_tokens", db_constraint=False
+    )
     token = models.CharField(max_length=40)
 
     class Meta:
