@@ -5,7 +5,9 @@
 1. region tree load (91,599 codes) on a fresh SQLite database and on PostgreSQL;
 2. the synthetic generator to files and into the database (bench_synth);
 3. a synthetic registry of --persons persons built with `entas synth` on SQLite (and
-   PostgreSQL), then registry search latency p50/p95 on it (bench_search).
+   PostgreSQL), then registry search latency p50/p95 on it (bench_search);
+4. `entas import` of a synthetic city of 500,000 households on SQLite (and PostgreSQL,
+   database `entas_bench_import`) against DuckDB, Polars and COPY alone (bench_import).
 
 Work files go to var/bench (removed at the start of a run). PostgreSQL is used when
 a server answers on 127.0.0.1:5432; its database `entas_bench` is dropped and recreated.
@@ -63,6 +65,8 @@ def main() -> None:
             f"= {persons / seconds:,.0f} persons/s, peak {peak} MB"
         )
         run_script("bench_search.py", url)
+    section("4. Import of a synthetic city (500,000 households)")
+    run_script("bench_import.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
 
 
 def section(title: str) -> None:
