@@ -93,7 +93,13 @@ def batch_progress(request: SignedInRequest, batch_id: int) -> HttpResponse:
     """The status block the batch page polls while the worker reads or saves the files."""
     _require_importer(request)
     batch = _batch(batch_id)
-    return render(request, "imports/_status.html", _status_context(request, batch))
+    context = _status_context(request, batch)
+    response = render(request, "imports/_status.html", context)
+    if not context["running"] and request.headers.get("HX-Request"):
+        # The work is done: reload the whole page, whose header (source, files) the
+        # worker has just changed too.
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _status_context(

@@ -70,10 +70,15 @@ def write(plan: Plan, *, batch: ImportBatch, source: str, as_of: dt.date) -> Non
                 ]
             ),
         )
-    household_of = _insert_households(plan, source=source, as_of=as_of, now=now)
+    # A new family's welfare record id is known before the family is written, so the
+    # household row is inserted pointing at it instead of being updated afterwards.
+    welfare_ids = _welfare_ids_of_new_households(plan)
+    household_of = _insert_households(
+        plan, source=source, as_of=as_of, now=now, welfare_ids=welfare_ids
+    )
     person_of = _insert_persons(plan, now=now)
     _insert_memberships(plan, household_of, person_of, as_of=as_of, now=now)
-    _write_welfare(plan, household_of, source=source, as_of=as_of, now=now)
+    _write_welfare(plan, household_of, welfare_ids, source=source, as_of=as_of, now=now)
     if not plan.programmes.is_empty():
         bulk_insert_frame(
             ProgrammeReceipt,
@@ -148,12 +153,24 @@ def name_tokens(frame: pl.DataFrame) -> pl.DataFrame:
     return words.unique(["person", "token"], keep="first", maintain_order=True)
 
 
-def _insert_households(plan: Plan, *, source: str, as_of: dt.date, now: Any) -> pl.DataFrame:
+def _welfare_ids_of_new_households(plan: Plan) -> pl.DataFrame:
+    if plan.welfare.is_empty() or plan.new_households.is_empty():
+        return pl.DataFrame(schema={FKEY: pl.String, "_wid_new": pl.Int64})
+    keys = plan.welfare.join(plan.new_households.select(FKEY), on=FKEY, how="semi").select(FKEY)
+    ids = id_block(WelfareRecord, keys.height)
+    return keys.with_columns(pl.Series("_wid_new", ids, dtype=pl.Int64))
+
+
+def _insert_households(
+    plan: Plan, *, source: str, as_of: dt.date, now: Any, welfare_ids: pl.DataFrame
+) -> pl.DataFrame:
     """New households; returns FKEY → household id (`_id`) for every family of the file."""
     known = plan.matched_households.select(FKEY, pl.col("hid").alias("_id"))
     new = plan.new_households
     ids = id_block(Household, new.height)
-    new = new.with_columns(pl.Series("_id", ids, dtype=pl.Int64))
+    new = new.with_columns(pl.Series("_id", ids, dtype=pl.Int64)).join(
+        welfare_ids, on=FKEY, how="left"
+    )
     if not new.is_empty():
 
         def text(name: str) -> pl.Expr:
@@ -173,6 +190,7 @@ def _insert_households(plan: Plan, *, source: str, as_of: dt.date, now: Any) -> 
                 pl.lit(source).alias("source"),
                 pl.lit(as_of).alias("as_of"),
                 pl.lit(str(c.HouseholdStatus.ACTIVE)).alias("status"),
+                pl.col("_wid_new").alias("current_welfare"),
                 pl.lit(now).alias("created_at"),
                 pl.lit(now).alias("updated_at"),
             ),
@@ -239,7 +257,13 @@ def _insert_memberships(
 
 
 def _write_welfare(
-    plan: Plan, household_of: pl.DataFrame, *, source: str, as_of: dt.date, now: Any
+    plan: Plan,
+    household_of: pl.DataFrame,
+    welfare_ids: pl.DataFrame,
+    *,
+    source: str,
+    as_of: dt.date,
+    now: Any,
 ) -> None:
     welfare = plan.welfare
     if welfare.is_empty():
@@ -265,9 +289,18 @@ def _write_welfare(
         WelfareRecord,
         existing.select(pl.col("_wid").alias("id"), *values, "assets", *extra),
     )
-    fresh = welfare.filter(pl.col("_wid").is_null())
-    ids = id_block(WelfareRecord, fresh.height)
-    fresh = fresh.with_columns(pl.Series("_wid", ids, dtype=pl.Int64))
+    fresh = welfare.filter(pl.col("_wid").is_null()).join(welfare_ids, on=FKEY, how="left")
+    needing = fresh.filter(pl.col("_wid_new").is_null())
+    ids = id_block(WelfareRecord, needing.height)
+    fresh = pl.concat(
+        [
+            fresh.filter(pl.col("_wid_new").is_not_null()).with_columns(
+                pl.col("_wid_new").alias("_wid")
+            ),
+            needing.with_columns(pl.Series("_wid", ids, dtype=pl.Int64)),
+        ],
+        how="vertical_relaxed",
+    )
     blanks = [pl.lit("").alias(name) for name in text_fields() if name not in given]
     bulk_insert_frame(
         WelfareRecord,
@@ -283,9 +316,10 @@ def _write_welfare(
             pl.lit(now).alias("created_at"),
         ),
     )
+    pointed = fresh.filter(pl.col("_wid_new").is_null()).select("_id", "_wid")
     bulk_update_frame(
         Household,
-        pl.concat([existing.select("_id", "_wid"), fresh.select("_id", "_wid")]).select(
+        pl.concat([existing.select("_id", "_wid"), pointed]).select(
             pl.col("_id").alias("id"), pl.col("_wid").alias("current_welfare")
         ),
     )
