@@ -11,6 +11,7 @@ blanks what the registry knows, so importing the same file twice changes nothing
 """
 
 import datetime as dt
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -85,13 +86,51 @@ def _table(model: Any) -> str:
 
 
 def read_frame(sql: str, columns: dict[str, Any], params: Sequence[Any] = ()) -> pl.DataFrame:
-    """A query's rows as a frame with these column types, built chunk by chunk."""
+    """A query's rows as a frame with these column types.
+
+    PostgreSQL streams the rows as CSV through COPY (no Python object per value, memory of
+    the CSV text only); other databases are read in chunks.
+    """
+    if connection.vendor == "postgresql":
+        return _copied_frame(sql, columns, params)
     frames = [pl.DataFrame(schema=columns)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(100_000):
             frames.append(pl.DataFrame(chunk, schema=columns, orient="row", strict=False))
     return pl.concat(frames, rechunk=True)
+
+
+def _copied_frame(sql: str, columns: dict[str, Any], params: Sequence[Any]) -> pl.DataFrame:
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        query = cursor.mogrify(sql, params) if params else sql
+        with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for data in copy:
+                buffer.write(data)
+    names = list(columns)
+    if not buffer.tell():
+        return pl.DataFrame(schema=columns)
+    text = pl.read_csv(
+        buffer.getvalue(),
+        has_header=False,
+        new_columns=names,
+        schema=dict.fromkeys(names, pl.String),
+    )
+    converted = []
+    for name, dtype in columns.items():
+        column = pl.col(name)
+        if dtype == pl.Boolean:
+            converted.append(pl.when(column == "t").then(True).when(column == "f").then(False))
+        elif dtype == pl.Date:
+            converted.append(column.str.to_date("%Y-%m-%d", strict=False))
+        elif dtype == pl.String:
+            converted.append(column)
+        else:
+            converted.append(column.cast(dtype, strict=False))
+    return text.select(
+        expression.alias(name) for expression, name in zip(converted, names, strict=True)
+    )
 
 
 def _person_types() -> dict[str, Any]:

@@ -141,7 +141,7 @@ def _cleaned(source: SourceFile, context: Context, *, level: str | None) -> pl.D
     scan = _scan(source)
     if parsed:
         scan = scan.with_columns(parsed).with_columns(errors)
-    frame = scan.select(columns).collect()
+    frame = scan.select(columns).collect(engine="streaming")
     # A blank line in a spreadsheet export is not a row.
     values = [name for name in source.match.columns if name and name in frame.columns]
     if values:
@@ -325,7 +325,9 @@ def stage(
     for number, source in enumerate(person_files):
         if progress:
             progress("memeriksa berkas anggota", len(family_files) + number, len(sources))
-        frame = _cleaned(source, context, level=None)
+        # With a family file, the household columns of a member file are not used.
+        level = PERSON if families_given is not None else None
+        frame = _cleaned(source, context, level=level)
         rows += frame.height
         accepted, file_errors, outside = _check_persons(frame, source, context, families_given)
         errors += file_errors
