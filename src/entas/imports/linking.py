@@ -254,15 +254,18 @@ def link(staged: Staged, *, source: str, as_of: dt.date) -> Plan:
     r_members = registry_members()
     if "nik" not in persons.columns:
         persons = persons.with_columns(pl.lit(None, pl.String).alias("nik"))
+    if not persons.is_empty():
+        persons = persons.with_row_index("_uid")
     for name in ("birth_date",):
         if name not in persons.columns and not persons.is_empty():
             persons = persons.with_columns(pl.lit(None, pl.Date).alias(name))
-    # 1. persons by NIK
+    # 1. persons by NIK (lookups, not joins: the persons frame is not copied)
     if not persons.is_empty():
-        persons = persons.join(
-            r_persons.select(pl.col("nik"), pl.col("id").alias("pid")),
-            on="nik",
-            how="left",
+        known = r_persons.filter(pl.col("nik").is_not_null())
+        persons = persons.with_columns(
+            pl.col("nik")
+            .replace_strict(known["nik"], known["id"], default=None, return_dtype=pl.Int64)
+            .alias("pid")
         )
     # 2. families by No. KK, else through a member's current household
     if "kk_number" in families.columns:
@@ -295,29 +298,51 @@ def link(staged: Staged, *, source: str, as_of: dt.date) -> Plan:
         families = families.filter(pl.col("hid").is_not_null())
     # 3. persons without a NIK match: same household, same name and birth date
     if not persons.is_empty():
-        persons = persons.join(families.select(FKEY, "hid"), on=FKEY, how="left")
-        by_name = r_members.select(
-            "hid",
-            name_key(pl.col("full_name")).alias("_name"),
-            "birth_date",
-            pl.col("pid").alias("_pid_name"),
-            pl.col("nik").alias("_nik_registry"),
-        ).filter(pl.col("_name").is_first_distinct().over("hid", "birth_date"))
-        persons = persons.with_columns(name_key(pl.col("full_name")).alias("_name")).join(
-            by_name, on=["hid", "_name", "birth_date"], how="left", nulls_equal=True
-        )
-        usable = pl.col("_pid_name").is_not_null() & (
-            pl.col("nik").is_null() | pl.col("_nik_registry").is_null()
-        )
         persons = persons.with_columns(
-            pl.coalesce("pid", pl.when(usable).then(pl.col("_pid_name"))).alias("pid")
-        ).with_columns(
+            pl.col(FKEY)
+            .replace_strict(families[FKEY], families["hid"], default=None, return_dtype=pl.Int64)
+            .alias("hid")
+        )
+        persons = _match_by_name(persons, r_members)
+        persons = persons.with_columns(
             pl.when(pl.col("pid").is_not_null() & ~pl.col("pid").is_first_distinct())
             .then(None)
             .otherwise(pl.col("pid"))
             .alias("pid")
         )
     return _diff(staged, persons, families, r_persons, r_households, r_members, source, as_of)
+
+
+def _match_by_name(persons: pl.DataFrame, r_members: pl.DataFrame) -> pl.DataFrame:
+    """Rows without a NIK match: the registry member of the same household with the same
+    name and birth date (when one of the two has no NIK)."""
+    open_rows = persons.filter(pl.col("pid").is_null() & pl.col("hid").is_not_null())
+    if r_members.is_empty() or open_rows.is_empty():
+        return persons
+    by_name = r_members.select(
+        "hid",
+        name_key(pl.col("full_name")).alias("_name"),
+        "birth_date",
+        pl.col("pid").alias("_pid_name"),
+        pl.col("nik").alias("_nik_registry"),
+    ).filter(pl.col("_name").is_first_distinct().over("hid", "birth_date"))
+    found = (
+        open_rows.select(
+            "_uid", "hid", "nik", "birth_date", name_key(pl.col("full_name")).alias("_name")
+        )
+        .join(by_name, on=["hid", "_name", "birth_date"], how="inner", nulls_equal=True)
+        .filter(pl.col("nik").is_null() | pl.col("_nik_registry").is_null())
+    )
+    if found.is_empty():
+        return persons
+    return persons.with_columns(
+        pl.coalesce(
+            "pid",
+            pl.col("_uid").replace_strict(
+                found["_uid"], found["_pid_name"], default=None, return_dtype=pl.Int64
+            ),
+        ).alias("pid")
+    )
 
 
 def _empty_plan(staged: Staged) -> Plan:
@@ -402,7 +427,9 @@ def _diff(
     if not persons.is_empty():
         present = pl.col("presence").is_null() | (pl.col("presence") == "ada")
         matched = persons.filter(pl.col("pid").is_not_null()).join(
-            r_persons.rename({"id": "pid", **{n: f"_r_{n}" for n in PERSON_COMPARED}}),
+            r_persons.select("id", *person_fields).rename(
+                {"id": "pid", **{n: f"_r_{n}" for n in person_fields}}
+            ),
             on="pid",
             how="left",
         )

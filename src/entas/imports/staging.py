@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -430,34 +431,33 @@ def _check_persons(
         )
         frame = _set_error(frame, duplicate, "nik", "nik_duplicate")
     if families_given is not None:
-        given = families_given.select(FKEY, "_rejected")
-        frame = frame.join(given, on=FKEY, how="left")
+        frame = frame.with_columns(
+            _lookup(families_given, "_rejected", pl.Boolean).alias("_rejected"),
+            _lookup(families_given, "_inside", pl.Boolean).alias("_inside"),
+            _lookup(families_given, "kelurahan_code", pl.String).alias("kelurahan_code"),
+        )
         frame = _set_error(frame, pl.col("_rejected").is_null(), key, "family_not_in_family_file")
         frame = _set_error(frame, pl.col("_rejected") == True, key, "family_rejected")  # noqa: E712
-        frame = frame.drop("_rejected")
-        inside = families_given.select(FKEY, "_inside", "kelurahan_code")
-        frame = frame.drop("kelurahan_code", "_inside", strict=False).join(
-            inside, on=FKEY, how="left"
-        )
     else:
         frame = _resolve_region(frame, context)
     present = pl.col("presence").is_null() | (pl.col("presence") == "ada")
     if "presence" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("presence"))
-    # Family checks on the rows that are good so far (a bad head is no head).
-    good = frame.filter(~_any_error(frame))
-    family = good.group_by(FKEY).agg(
-        ((pl.col("relationship") == "kepala") & present).sum().alias("_heads"),
-        (pl.col("kk_number").n_unique() if "kk_number" in good.columns else pl.lit(1)).alias(
-            "_kks"
-        ),
-        pl.col("kelurahan_code")
-        .filter(pl.col("relationship") == "kepala")
-        .first()
-        .alias("_head_kelurahan"),
-        pl.col("_inside").filter(pl.col("relationship") == "kepala").first().alias("_head_inside"),
+    # Family checks on the rows that are good so far (a bad head is no head), as window
+    # expressions: no join, so the million-row frame is not copied.
+    good = ~_any_error(frame)
+    head = (pl.col("relationship") == "kepala") & present & good
+    kks = (
+        pl.col("kk_number").filter(good & pl.col("kk_number").is_not_null()).n_unique()
+        if "kk_number" in frame.columns
+        else pl.lit(1, pl.UInt32)
     )
-    frame = frame.join(family, on=FKEY, how="left")
+    frame = frame.with_columns(
+        head.sum().over(FKEY).alias("_heads"),
+        kks.over(FKEY).alias("_kks"),
+        pl.col("kelurahan_code").filter(head).first().over(FKEY).alias("_head_kelurahan"),
+        pl.col("_inside").filter(head).first().over(FKEY).alias("_head_inside"),
+    )
     frame = _set_error(frame, pl.col("_heads") == 0, "relationship", "family_no_head")
     frame = _set_error(frame, pl.col("_heads") > 1, "relationship", "family_many_heads")
     frame = _set_error(frame, pl.col("_kks") > 1, "kk_number", "family_kk_mixed")
@@ -480,6 +480,15 @@ def _check_persons(
     accepted = frame.filter(~bad & (pl.col("_inside") == True))  # noqa: E712
     keep = [ROW, FKEY, *[name for name in accepted.columns if not name.startswith("_")]]
     return accepted.select(list(dict.fromkeys(keep))), errors, outside_rows.height
+
+
+def _lookup(families: pl.DataFrame, column: str, dtype: Any) -> pl.Expr:
+    """The family's `column` for each row's family key (null when the family is unknown)."""
+    if column not in families.columns:
+        return pl.lit(None, dtype)
+    return pl.col(FKEY).replace_strict(
+        families[FKEY], families[column], default=None, return_dtype=dtype
+    )
 
 
 def _families_of(persons: pl.DataFrame, families_given: pl.DataFrame | None) -> pl.DataFrame:
