@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -207,7 +208,7 @@ def _stage_and_link(
             code="no_known_columns",
         )
     report("memeriksa baris", 1, 4)
-    staged = staging.stage(sources, _context())
+    staged = staging.stage(sources, replace(_context(), work_dir=Path(batch.work_dir)))
     report("mencocokkan dengan registri", 2, 4)
     as_of = batch.as_of or timezone.localdate()
     plan = linking.link(staged, source=SOURCE_OF_RECORDS[ImportSource(source)], as_of=as_of)

@@ -66,6 +66,7 @@ class Context:
     provinces: frozenset[str]
     regions: pl.DataFrame  # code, in_deployment (bool) for every kelurahan/desa
     names: pl.DataFrame  # kecamatan_key, kelurahan_key, code for the deployment's kelurahan
+    work_dir: Path | None = None  # where intermediate files go
 
 
 def open_file(
@@ -142,7 +143,13 @@ def _cleaned(source: SourceFile, context: Context, *, level: str | None) -> pl.D
     scan = _scan(source)
     if parsed:
         scan = scan.with_columns(parsed).with_columns(errors)
-    frame = scan.select(columns).collect(engine="streaming")
+    # Streamed to a Parquet file and read back: the raw text never sits in memory whole.
+    cleaned = Path(source.table.path).with_name(f".{Path(source.table.path).name}.cleaned.parquet")
+    if context.work_dir is not None:
+        cleaned = context.work_dir / f"{source.name}.cleaned.parquet"
+    scan.select(columns).sink_parquet(cleaned)
+    frame = pl.read_parquet(cleaned)
+    cleaned.unlink(missing_ok=True)
     # A blank line in a spreadsheet export is not a row.
     values = [name for name in source.match.columns if name and name in frame.columns]
     if values:
