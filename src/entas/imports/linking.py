@@ -117,7 +117,7 @@ def _copied_frame(sql: str, columns: dict[str, Any], params: Sequence[Any]) -> p
         new_columns=names,
         schema=dict.fromkeys(names, pl.String),
     )
-    converted = []
+    converted: list[pl.Expr] = []
     for name, dtype in columns.items():
         column = pl.col(name)
         if dtype == pl.Boolean:

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_household_person_membership'),
+        ("registry", "0001_household_person_membership"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='personnametoken',
-            name='person',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='name_tokens', to='registry.person'),
+            model_name="personnametoken",
+            name="person",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="name_tokens",
+                to="registry.person",
+            ),
         ),
     ]
