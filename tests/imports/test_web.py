@@ -296,20 +296,36 @@ def test_empty_file_is_refused(admin_client):
     assert Household.objects.count() == 0
 
 
-def test_unreadable_file_fails_with_the_reason_and_what_to_do(
-    admin_client, django_capture_on_commit_callbacks
-):
+def test_unreadable_file_is_refused_on_the_form_with_the_reason(admin_client):
     binary = SimpleUploadedFile("data.csv", b"\x00\x01\x02\x03garbage\xff\xfe" * 64)
 
-    batch = upload_and_stage(
-        admin_client, django_capture_on_commit_callbacks, binary, source="auto"
-    )
+    response = upload(admin_client, binary)
 
-    assert (batch.status, batch.error_code) == (ImportStatus.FAILED, "binary")
-    page = admin_client.get(reverse("imports:batch", args=[batch.pk])).content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
     assert "Berkas data.csv bukan tabel CSV atau Excel." in page
-    assert "Perbaiki berkasnya lalu unggah lagi." in page
-    assert "hx-trigger" not in page
+    assert ImportBatch.objects.count() == 0
+    assert Household.objects.count() == 0
+
+
+def test_truncated_workbook_fails_after_upload_with_what_to_do(
+    admin_client, django_capture_on_commit_callbacks, tmp_path
+):
+    import xlsxwriter
+
+    path = tmp_path / "data.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for number in range(2000):
+        sheet.write_row(number, 0, ["no_kk", "nik", "nama", "x" * 50])
+    book.close()
+    whole = path.read_bytes()
+    broken = SimpleUploadedFile("data.xlsx", whole[: len(whole) - 200])
+
+    response = upload(admin_client, broken)
+
+    assert response.status_code == 400
+    assert "rusak atau terpotong" in response.content.decode()
     assert Household.objects.count() == 0
 
 

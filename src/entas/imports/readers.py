@@ -135,7 +135,10 @@ def check_file(path: Path, *, original_name: str = "", limits: Limits = DEFAULT_
         head = stream.read(SNIFF_BYTES)
     if not head.strip():
         raise _empty(name)
-    if not head.startswith(_ZIP_MAGIC) and not head.startswith(_UTF16_BOMS):
+    if head.startswith(_ZIP_MAGIC):
+        if not zipfile.is_zipfile(path):  # cut short: the zip's directory at the end is gone
+            raise _xlsx_corrupt(name)
+    elif not head.startswith(_UTF16_BOMS):
         _refuse_non_text(head, name)
 
 

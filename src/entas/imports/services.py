@@ -87,6 +87,13 @@ def import_create(
                 "sha256": digest.hexdigest(),
             }
         )
+    try:  # refuse what can never be read while the user is still on the form
+        for item in files:
+            readers.check_file(Path(item["path"]), original_name=item["name"])
+    except ImportFileError:
+        shutil.rmtree(work, ignore_errors=True)
+        batch.delete()
+        raise
     batch.work_dir = str(work)
     batch.files = files
     batch.save(update_fields=["work_dir", "files", "updated_at"])
