@@ -300,3 +300,45 @@ def test_cli_json_line_exit_codes_and_report(tmp_path, cli_env):
     binary = tmp_path / "foto.csv"
     binary.write_bytes(bytes(range(256)) * 100)
     assert entas("import", str(binary), env=cli_env).returncode == 2
+
+
+@pytest.mark.django_db
+def test_dtks_export_with_region_names_only(regions, imports_dir):
+    from entas.wilayah.models import Region
+
+    kelurahan = Region.objects.get(code=TEMBALANG_KEL)
+    header = [
+        "IDDTKS",
+        "PROVINSI",
+        "KABUPATEN_KOTA",
+        "KECAMATAN",
+        "DESA_KELURAHAN",
+        "ALAMAT",
+        "DUSUN",
+        "RT",
+        "RW",
+        "NOMOR_KK",
+        "NOMOR_NIK",
+        "NAMA",
+        "TANGGAL_LAHIR",
+        "TEMPAT_LAHIR",
+        "JENIS_KELAMIN",
+        "NAMA_IBU_KANDUNG",
+        "HUBUNGAN_KELUARGA",
+    ]
+    rows = []
+    for number, row in enumerate(family()):
+        relationship = {"kepala": "KEPALA KELUARGA", "pasangan": "ISTRI", "anak": "ANAK"}
+        rows.append(
+            [f"DTKS{number}", "JAWA TENGAH", "KOTA SEMARANG", kelurahan.parent.name.upper()]
+            + [kelurahan.name.upper(), row[6], "", row[7], row[8], row[0], row[1], row[2]]
+            + [row[5], "SEMARANG", "LAKI-LAKI" if row[4] == "L" else "PEREMPUAN", "SUMIYATI"]
+            + [relationship[row[3]]]
+        )
+    path = write(imports_dir / "dtks.txt", rows, header=header, delimiter="|")
+    batch = run(path)
+    assert batch.source == "dtks"
+    assert batch.counts["persons_created"] == 3
+    head = Person.objects.get(nik=rows[0][10])
+    assert head.mother_name == "SUMIYATI"
+    assert head.memberships.get().household.kelurahan_id == TEMBALANG_KEL
