@@ -342,3 +342,31 @@ def test_dtks_export_with_region_names_only(regions, imports_dir):
     head = Person.objects.get(nik=rows[0][10])
     assert head.mother_name == "SUMIYATI"
     assert head.memberships.get().household.kelurahan_id == TEMBALANG_KEL
+
+
+@pytest.mark.django_db
+def test_p3ke_fills_identity_but_does_not_overwrite_it(regions, imports_dir):
+    rows = family()
+    rows[0][2] = "SITI AMINAH"
+    run(write(imports_dir / "kota.csv", rows))
+    header = ["id_keluarga_p3ke", "nik", "nama", "hubungan_dengan_kepala_keluarga"]
+    header += ["jenis_kelamin", "tanggal_lahir", "kode_kemdagri", "pekerjaan"]
+    p3ke = [
+        ["P3KE1", row[1], name, relationship, sex, row[5], "3374101001", "BURUH"]
+        for row, name, relationship, sex in zip(
+            rows,
+            ["Sitti Aminah binti Karto", "anggota1 wijaya", "ANGGOTA2 WIJAYA"],
+            ["Kepala Keluarga", "Istri", "Anak"],
+            ["Laki-laki", "Perempuan", "Laki-laki"],
+            strict=True,
+        )
+    ]
+    batch = run(write(imports_dir / "p3ke.csv", p3ke, header=header), as_of=dt.date(2027, 1, 1))
+    assert batch.source == "p3ke"
+    head = Person.objects.get(nik=rows[0][1])
+    assert head.full_name == "SITI AMINAH"  # P3KE's spelling does not replace it
+    assert head.occupation == "BURUH"  # a blank is filled
+    assert batch.counts["persons_updated"] == 3
+    assert batch.counts["households_created"] == 0
+    change = ImportChange.objects.filter(batch=batch, kind="berubah").first()
+    assert set(change.changes) == {"occupation"}

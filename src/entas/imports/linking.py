@@ -368,10 +368,28 @@ def _counts(staged: Staged, plan: Plan, **extra: int) -> dict[str, int]:
     }
 
 
-def _changed(incoming: str, registry: str) -> pl.Expr:
-    return pl.col(incoming).is_not_null() & (
-        pl.col(registry).is_null() | (pl.col(incoming) != pl.col(registry))
-    )
+def _changed(incoming: str, registry: str, *, fill_only: bool = False) -> pl.Expr:
+    """Whether the file changes a registry value. Names and places are compared without
+    case ("Siti Aminah" is "SITI AMINAH"); a `fill_only` field only fills a blank."""
+    given = pl.col(incoming).is_not_null()
+    blank = pl.col(registry).is_null()
+    name = incoming.removeprefix("_r_")
+    if name in CASELESS:
+        blank = blank | (pl.col(registry) == "")
+        differs = pl.col(incoming).str.to_uppercase() != pl.col(registry).str.to_uppercase()
+    else:
+        differs = pl.col(incoming) != pl.col(registry)
+    if fill_only:
+        return given & blank
+    return given & (blank | differs)
+
+
+# Text compared without case; identity a source of lower standing only fills when blank.
+CASELESS = frozenset({"full_name", "birth_place", "mother_name", "occupation", "address"})
+IDENTITY = frozenset({"full_name", "sex", "birth_date", "birth_place", "mother_name"})
+# P3KE comes from the 2021 BKKBN family survey matched to NIK afterwards: it does not
+# overwrite the identity that DTSEN, DTKS or the city's own list recorded.
+FILL_ONLY_SOURCES = frozenset({c.Source.P3KE})
 
 
 def _diff(
@@ -402,9 +420,12 @@ def _diff(
         pl.any_horizontal(pl.col(f"_c_{name}") for name in compared) if compared else pl.lit(False)
     )
     household_updates = known.filter(any_household)
-    for name in compared:  # keep the registry value where the file is silent
+    for name in compared:  # keep the registry value where the file changes nothing
         household_updates = household_updates.with_columns(
-            pl.coalesce(name, f"_r_{name}").alias(name)
+            pl.when(pl.col(f"_c_{name}"))
+            .then(pl.col(name))
+            .otherwise(pl.col(f"_r_{name}"))
+            .alias(name)
         )
     changes.append(
         _change_rows(
@@ -444,7 +465,13 @@ def _diff(
             on="pid",
             how="left",
         )
-        flags = [_changed(name, f"_r_{name}").alias(f"_c_{name}") for name in person_fields]
+        fill_only = source in FILL_ONLY_SOURCES
+        flags = [
+            _changed(name, f"_r_{name}", fill_only=fill_only and name in IDENTITY).alias(
+                f"_c_{name}"
+            )
+            for name in person_fields
+        ]
         matched = matched.with_columns(flags) if flags else matched
         any_person = (
             pl.any_horizontal(pl.col(f"_c_{name}") for name in person_fields)
@@ -452,9 +479,12 @@ def _diff(
             else pl.lit(False)
         )
         person_updates = matched.filter(any_person & present)
-        for name in person_fields:
+        for name in person_fields:  # keep the registry value where the file changes nothing
             person_updates = person_updates.with_columns(
-                pl.coalesce(name, f"_r_{name}").alias(name)
+                pl.when(pl.col(f"_c_{name}"))
+                .then(pl.col(name))
+                .otherwise(pl.col(f"_r_{name}"))
+                .alias(name)
             )
         changes.append(
             _change_rows(person_updates, ChangeKind.PERSON_UPDATED, person_fields, person=True)

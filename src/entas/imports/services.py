@@ -70,7 +70,7 @@ def import_create(
     )
     work = imports_dir() / str(batch.pk)
     work.mkdir(parents=True, exist_ok=True)
-    files = []
+    files: list[dict[str, Any]] = []
     for number, (name, stream) in enumerate(uploads, start=1):
         safe = Path(name).name or f"berkas-{number}"
         target = work / f"{number:02d}-{safe}"
@@ -89,7 +89,7 @@ def import_create(
         )
     try:  # refuse what can never be read while the user is still on the form
         for item in files:
-            readers.check_file(Path(item["path"]), original_name=item["name"])
+            readers.check_file(Path(item["path"]), original_name=str(item["name"]))
     except ImportFileError:
         shutil.rmtree(work, ignore_errors=True)
         batch.delete()
