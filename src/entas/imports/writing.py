@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
+from django.db import connection
 
 from entas.core.bulk import bulk_insert_frame, bulk_update_frame, id_block, now_for_database
 from entas.imports.linking import Plan
@@ -41,6 +42,22 @@ DESIL_SOURCE = {"dtsen": c.DesilSource.DTSEN_NATIONAL, "p3ke": c.DesilSource.P3K
 def write(plan: Plan, *, batch: ImportBatch, source: str, as_of: dt.date) -> None:
     if plan.new_households.is_empty() and plan.matched_households.is_empty():
         return  # nothing in the files could be placed in a family
+    _sqlite_cache(-262144)
+    try:
+        _write(plan, batch=batch, source=source, as_of=as_of)
+    finally:
+        _sqlite_cache(-2000)
+
+
+def _sqlite_cache(pages: int) -> None:
+    """SQLite's default page cache is 2 MB: index pages of a million-row registry then come
+    from disk on every insert. A load gets 256 MB (negative = KiB), then the default again."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(pages)}")
+
+
+def _write(plan: Plan, *, batch: ImportBatch, source: str, as_of: dt.date) -> None:
     now = now_for_database()
     _end_memberships(plan, now)
     if not plan.deaths.is_empty():
