@@ -148,13 +148,61 @@ def _person_types() -> dict[str, Any]:
 
 
 def registry_persons() -> pl.DataFrame:
-    types = _person_types()
-    columns = ", ".join(connection.ops.quote_name(name) for name in types)
+    """Active persons with a NIK: id and NIK only (the values are read chunk by chunk)."""
     return read_frame(
-        f"SELECT {columns} FROM {_table(Person)} WHERE status = %s",  # noqa: S608 - names
-        types,
+        f"SELECT id, nik FROM {_table(Person)} WHERE status = %s AND nik IS NOT NULL",  # noqa: S608
+        {"id": pl.Int64, "nik": pl.String},
         [c.PersonStatus.ACTIVE],
     )
+
+
+def registry_person_values(fields: Sequence[str], low: int, high: int) -> pl.DataFrame:
+    """The compared fields of the persons with ids in [low, high]."""
+    types = {name: dtype for name, dtype in _person_types().items() if name in ("id", *fields)}
+    columns = ", ".join(connection.ops.quote_name(name) for name in types)
+    return read_frame(
+        f"SELECT {columns} FROM {_table(Person)} WHERE id BETWEEN %s AND %s",  # noqa: S608
+        types,
+        [low, high],
+    )
+
+
+DIFF_CHUNK = 100_000
+
+
+def _person_flags(
+    matched: pl.DataFrame, person_fields: list[str], *, fill_only: bool
+) -> tuple[pl.Series, pl.DataFrame]:
+    """Whether each matched row changes its person (in `matched` order, which is by pid),
+    and the changed rows with their registry values (`_r_`) and change flags (`_c_`).
+    Chunk by chunk: the registry's values never sit in memory all at once."""
+    flags: list[pl.Series] = []
+    changed: list[pl.DataFrame] = []
+    for chunk in matched.iter_slices(DIFF_CHUNK):
+        if not person_fields:
+            flags.append(pl.Series("_changed", [False] * chunk.height, dtype=pl.Boolean))
+            continue
+        ids = chunk["pid"]
+        values = registry_person_values(person_fields, int(ids[0]), int(ids[-1]))  # sorted
+        joined = chunk.join(
+            values.rename({"id": "pid", **{name: f"_r_{name}" for name in person_fields}}),
+            on="pid",
+            how="left",
+            maintain_order="left",
+        ).with_columns(
+            _changed(name, f"_r_{name}", fill_only=fill_only and name in IDENTITY).alias(
+                f"_c_{name}"
+            )
+            for name in person_fields
+        )
+        any_change = joined.select(
+            pl.any_horizontal(pl.col(f"_c_{name}") for name in person_fields).alias("_changed")
+        ).to_series()
+        flags.append(any_change)
+        changed.append(joined.filter(any_change))
+    series = pl.concat(flags) if flags else pl.Series("_changed", [], dtype=pl.Boolean)
+    frame = pl.concat(changed, how="diagonal_relaxed") if changed else pl.DataFrame()
+    return series, frame
 
 
 def registry_households() -> pl.DataFrame:
@@ -447,13 +495,11 @@ def _diff(
     unchanged = 0
     if not persons.is_empty():
         present = pl.col("presence").is_null() | (pl.col("presence") == "ada")
-        matched = persons.filter(pl.col("pid").is_not_null()).join(
-            r_persons.select("id", *person_fields).rename(
-                {"id": "pid", **{n: f"_r_{n}" for n in person_fields}}
-            ),
-            on="pid",
-            how="left",
+        matched = persons.filter(pl.col("pid").is_not_null()).sort("pid")
+        changed_any, changed_rows = _person_flags(
+            matched, person_fields, fill_only=source in FILL_ONLY_SOURCES
         )
+        matched = matched.with_columns(changed_any.alias("_changed"))
         matched = matched.join(
             r_members.select(
                 "pid",
@@ -465,21 +511,12 @@ def _diff(
             on="pid",
             how="left",
         )
-        fill_only = source in FILL_ONLY_SOURCES
-        flags = [
-            _changed(name, f"_r_{name}", fill_only=fill_only and name in IDENTITY).alias(
-                f"_c_{name}"
-            )
-            for name in person_fields
-        ]
-        matched = matched.with_columns(flags) if flags else matched
-        any_person = (
-            pl.any_horizontal(pl.col(f"_c_{name}") for name in person_fields)
-            if person_fields
-            else pl.lit(False)
+        any_person = pl.col("_changed")
+        person_updates = (
+            changed_rows.filter(present) if not changed_rows.is_empty() else changed_rows
         )
-        person_updates = matched.filter(any_person & present)
-        for name in person_fields:  # keep the registry value where the file changes nothing
+        for name in person_fields if not person_updates.is_empty() else []:
+            # keep the registry value where the file changes nothing
             person_updates = person_updates.with_columns(
                 pl.when(pl.col(f"_c_{name}"))
                 .then(pl.col(name))
