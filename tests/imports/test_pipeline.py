@@ -370,3 +370,20 @@ def test_p3ke_fills_identity_but_does_not_overwrite_it(regions, imports_dir):
     assert batch.counts["households_created"] == 0
     change = ImportChange.objects.filter(batch=batch, kind="berubah").first()
     assert set(change.changes) == {"occupation"}
+
+
+@pytest.mark.django_db
+def test_welfare_for_known_and_new_families_in_one_import(regions, imports_dir):
+    known = family()
+    run(write(imports_dir / "kota.csv", known))
+    header = ["id_keluarga_p3ke", "nik", "nama", "hubungan_dengan_kepala_keluarga"]
+    header += ["jenis_kelamin", "tanggal_lahir", "kode_kemdagri", "desil_kesejahteraan"]
+    rows = []
+    for key, members in (("P3KE-A", known), ("P3KE-B", family(surname="BARU"))):
+        for row in members:
+            rows.append([key, row[1], row[2], row[3], row[4], row[5], "3374101001", "1"])
+    batch = run(write(imports_dir / "p3ke.csv", rows, header=header), as_of=dt.date(2027, 2, 1))
+    assert batch.counts["households_created"] == 1
+    assert WelfareRecord.objects.filter(source="p3ke", desil=1).count() == 2
+    for household in Household.objects.all():
+        assert household.current_welfare.as_of in (dt.date(2027, 2, 1),)

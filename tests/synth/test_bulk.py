@@ -111,3 +111,13 @@ def test_a_failing_row_leaves_nothing_behind():
         bulk_insert(Person, fields, [good, bad])
 
     assert Person.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_id_blocks_taken_before_any_insert_do_not_overlap(regions):
+    from entas.core.bulk import id_block
+    from entas.registry.models import WelfareRecord
+
+    first = id_block(WelfareRecord, 3)
+    second = id_block(WelfareRecord, 2)
+    assert len(set(first) | set(second)) == 5

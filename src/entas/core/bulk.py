@@ -202,8 +202,15 @@ def id_block(model: type[models.Model], count: int) -> list[int]:
         return []
     if connection.vendor == "postgresql":
         return _sequence_block(model, count)
-    start = _max_id(model) + 1
+    # Ids handed out but not inserted yet (two blocks before the first insert) must not be
+    # handed out again; a rolled-back block only leaves a gap.
+    key = model._meta.db_table
+    start = max(_max_id(model), _handed_out.get(key, 0)) + 1
+    _handed_out[key] = start + count - 1
     return list(range(start, start + count))
+
+
+_handed_out: dict[str, int] = {}
 
 
 def now_for_database() -> Any:
