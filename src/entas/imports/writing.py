@@ -220,7 +220,9 @@ def _insert_households(
 
 def _insert_persons(plan: Plan, *, now: Any) -> pl.DataFrame:
     """New persons; returns ROW (and file) → person id (`_pid`) for new and matched persons."""
-    new = plan.new_persons
+    # Ids in NIK order: both the primary key and the NIK indexes then grow at their end
+    # instead of at random pages (a fifth less time for COPY into PostgreSQL).
+    new = plan.new_persons.sort("nik", nulls_last=True)
     ids = id_block(Person, new.height)
     new = new.with_columns(pl.Series("_pid", ids, dtype=pl.Int64))
     if not new.is_empty():
