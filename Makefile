@@ -45,7 +45,11 @@ var/secret_key:
 
 demo: synth var/secret_key
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) collectstatic --no-input -v 0
+	$(ENTAS) synth --households 300 --seed 2026 --out var/contoh-impor > /dev/null
+	@echo "Contoh berkas untuk dicoba di /impor/: var/contoh-impor/ (DTSEN keluarga + anggota, P3KE)"
 	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
+	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" SECURE_COOKIES=0 $(ENTAS) runserver --noreload 127.0.0.1:8000
 
 worker: db
