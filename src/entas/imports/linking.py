@@ -240,27 +240,27 @@ def registry_members() -> pl.DataFrame:
     )
 
 
-def registry_welfare(record_ids: list[int]) -> pl.DataFrame:
+def _welfare_types() -> dict[str, Any]:
     types: dict[str, Any] = {"wid": pl.Int64, "household_id": pl.Int64}
     for name in WELFARE_COMPARED:
         types[name] = pl.String if name in _WELFARE_TEXT else pl.Int64
     types["assets"] = pl.String
+    return types
+
+
+def registry_welfare() -> pl.DataFrame:
+    """The current welfare record of every active household, in one query."""
+    types = _welfare_types()
     columns = ", ".join(
-        connection.ops.quote_name(name)
+        f"w.{connection.ops.quote_name(name)}"
         for name in ["id", "household_id", *WELFARE_COMPARED, "assets"]
     )
-    frames = []
-    for start in range(0, len(record_ids), 500):
-        chunk = record_ids[start : start + 500]
-        marks = ", ".join(["%s"] * len(chunk))
-        frames.append(
-            read_frame(
-                f"SELECT {columns} FROM {_table(WelfareRecord)} WHERE id IN ({marks})",  # noqa: S608
-                types,
-                chunk,
-            )
-        )
-    return pl.concat(frames) if frames else pl.DataFrame(schema=types)
+    return read_frame(
+        f"SELECT {columns} FROM {_table(WelfareRecord)} w "  # noqa: S608 - names from _meta
+        f"JOIN {_table(Household)} h ON h.current_welfare_id = w.id WHERE h.status = %s",
+        types,
+        [c.HouseholdStatus.ACTIVE],
+    )
 
 
 _WELFARE_TEXT = {
@@ -742,11 +742,10 @@ def _welfare_plan(
         frame = frame.with_columns(
             pl.col("assets").str.replace_all('"asset_', '"')
         )  # {"asset_ac": true} → {"ac": true}
-        current = r_households.filter(pl.col("current_welfare_id").is_not_null())
-        records = registry_welfare(
-            current.filter(pl.col("hid").is_in(frame["hid"].drop_nulls().implode()))[
-                "current_welfare_id"
-            ].to_list()
+        records = (
+            registry_welfare()
+            if frame["hid"].drop_nulls().len()
+            else pl.DataFrame(schema=_welfare_types())
         )
         frame = frame.join(
             records.rename({name: f"_r_{name}" for name in [*WELFARE_COMPARED, "assets"]}).rename(
