@@ -226,8 +226,12 @@ def test_synthetic_dtsen_pair_then_p3ke(regions, imports_dir):
         members = sum(1 for _ in file) - 1
     assert first.counts["persons_created"] + first.counts["rejected"] >= members - 50
     assert first.counts["persons_created"] == Person.objects.count()
+    welfare = WelfareRecord.objects.count()
+    assert welfare > 0
+    assert WelfareRecord.objects.exclude(assets={}).exists()
     again = run(pair)
     assert again.counts["persons_created"] == again.counts["persons_updated"] == 0
+    assert WelfareRecord.objects.count() == welfare  # assets and welfare unchanged
     p3ke = run([out / "p3ke_individu.csv"])
     assert p3ke.source == "p3ke"
     assert p3ke.counts["rows"] > 0

@@ -733,6 +733,7 @@ def _welfare_plan(
             FKEY,
             "hid",
             *given,
+            *assets,
             *(
                 [pl.struct(*assets).struct.json_encode().alias("assets")]
                 if assets
@@ -756,8 +757,8 @@ def _welfare_plan(
         )
         differs = [_changed(name, f"_r_{name}") for name in given]
         if assets:
-            differs.append(_assets_differ([name.removeprefix("asset_") for name in assets]))
-        welfare = frame.filter(pl.col("wid").is_null() | pl.any_horizontal(differs))
+            differs.append(_assets_differ(assets))
+        welfare = frame.filter(pl.col("wid").is_null() | pl.any_horizontal(differs)).drop(assets)
     receipts = pl.DataFrame()
     if programmes:
         flagged = families.select(FKEY, "hid", *programmes).unpivot(
@@ -772,8 +773,12 @@ def _welfare_plan(
 
 
 def _assets_differ(assets: list[str]) -> pl.Expr:
-    """Compare as structs: PostgreSQL returns jsonb with its own key order and spacing."""
-    dtype = pl.Struct(dict.fromkeys(assets, pl.Boolean))
-    return pl.col("_r_assets").is_null() | pl.col("assets").str.json_decode(dtype).ne_missing(
-        pl.col("_r_assets").str.json_decode(dtype)
-    )
+    """Each asset flag against the registry's JSON, read with a JSON path (PostgreSQL's
+    jsonb has its own key order and spacing; decoding whole objects costs far more)."""
+    differs = [
+        pl.col(name)
+        .cast(pl.String)
+        .ne_missing(pl.col("_r_assets").str.json_path_match(f"$.{name.removeprefix('asset_')}"))
+        for name in assets
+    ]
+    return pl.col("_r_assets").is_null() | pl.any_horizontal(differs)
