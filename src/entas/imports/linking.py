@@ -33,23 +33,11 @@ from entas.registry.models import (
     ProgrammeReceipt,
     WelfareRecord,
 )
+from entas.registry.services.common import PERSON_EDITABLE_FIELDS
 
+# The person fields an import may set, in the model's order.
 PERSON_COMPARED = [
-    "nik",
-    "nik_verified",
-    "full_name",
-    "sex",
-    "birth_place",
-    "birth_date",
-    "mother_name",
-    "marital_status",
-    "education",
-    "school_participation",
-    "occupation",
-    "is_working",
-    *DIFFICULTY_FIELDS,
-    "chronic_illness",
-    "is_pregnant",
+    field.name for field in Person._meta.concrete_fields if field.name in PERSON_EDITABLE_FIELDS
 ]
 HOUSEHOLD_COMPARED = ["kk_number", "address", "rt", "rw", "kelurahan_code"]
 WELFARE_COMPARED = [name for name in WELFARE_FIELDS] + ["desil"]
@@ -243,7 +231,7 @@ def registry_members() -> pl.DataFrame:
 def _welfare_types() -> dict[str, Any]:
     types: dict[str, Any] = {"wid": pl.Int64, "household_id": pl.Int64}
     for name in WELFARE_COMPARED:
-        types[name] = pl.String if name in _WELFARE_TEXT else pl.Int64
+        types[name] = pl.String if name in WELFARE_TEXT else pl.Int64
     types["assets"] = pl.String
     return types
 
@@ -263,16 +251,11 @@ def registry_welfare() -> pl.DataFrame:
     )
 
 
-_WELFARE_TEXT = {
-    "house_ownership",
-    "floor_type",
-    "wall_type",
-    "roof_type",
-    "water_source",
-    "lighting",
-    "cooking_fuel",
-    "toilet_facility",
-}
+WELFARE_TEXT = frozenset(
+    name
+    for name in WELFARE_FIELDS
+    if WelfareRecord._meta.get_field(name).get_internal_type() == "CharField"
+)
 
 
 def registry_programmes(source: str) -> pl.DataFrame:
@@ -468,13 +451,7 @@ def _diff(
         pl.any_horizontal(pl.col(f"_c_{name}") for name in compared) if compared else pl.lit(False)
     )
     household_updates = known.filter(any_household)
-    for name in compared:  # keep the registry value where the file changes nothing
-        household_updates = household_updates.with_columns(
-            pl.when(pl.col(f"_c_{name}"))
-            .then(pl.col(name))
-            .otherwise(pl.col(f"_r_{name}"))
-            .alias(name)
-        )
+    household_updates = _keep_unchanged(household_updates, compared)
     changes.append(
         _change_rows(
             household_updates,
@@ -515,14 +492,7 @@ def _diff(
         person_updates = (
             changed_rows.filter(present) if not changed_rows.is_empty() else changed_rows
         )
-        for name in person_fields if not person_updates.is_empty() else []:
-            # keep the registry value where the file changes nothing
-            person_updates = person_updates.with_columns(
-                pl.when(pl.col(f"_c_{name}"))
-                .then(pl.col(name))
-                .otherwise(pl.col(f"_r_{name}"))
-                .alias(name)
-            )
+        person_updates = _keep_unchanged(person_updates, person_fields)
         changes.append(
             _change_rows(person_updates, ChangeKind.PERSON_UPDATED, person_fields, person=True)
         )
@@ -670,6 +640,16 @@ def _diff(
         persons_left=persons_left,
     )
     return plan
+
+
+def _keep_unchanged(updates: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """The values to write: the file's where it changes a field, the registry's elsewhere."""
+    if updates.is_empty() or not fields:
+        return updates
+    return updates.with_columns(
+        pl.when(pl.col(f"_c_{name}")).then(pl.col(name)).otherwise(pl.col(f"_r_{name}")).alias(name)
+        for name in fields
+    )
 
 
 def _change_rows(

@@ -108,11 +108,7 @@ def read_table(
     the first non-empty row is.
     """
     name = original_name or path.name
-    size = path.stat().st_size
-    if size > limits.max_bytes:
-        raise _too_large(name, size, limits.max_bytes)
-    with path.open("rb") as stream:
-        head = stream.read(SNIFF_BYTES)
+    head = _head(path, name, limits)
     work_dir.mkdir(parents=True, exist_ok=True)
     if head.startswith(_ZIP_MAGIC):
         return _xlsx_table(path, work_dir=work_dir, name=name, limits=limits, score=header_score)
@@ -124,15 +120,20 @@ def read_table(
     return _csv_table(text_path, name=name, encoding=encoding, limits=limits, score=header_score)
 
 
-def check_file(path: Path, *, original_name: str = "", limits: Limits = DEFAULT_LIMITS) -> None:
-    """The quick checks of `read_table` (size, empty, binary, old .xls), without reading the
-    file through: for refusing an upload while the user is still on the form."""
-    name = original_name or path.name
+def _head(path: Path, name: str, limits: Limits) -> bytes:
+    """The first bytes of a file whose size is within the limit (checked before reading)."""
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise _too_large(name, size, limits.max_bytes)
     with path.open("rb") as stream:
-        head = stream.read(SNIFF_BYTES)
+        return stream.read(SNIFF_BYTES)
+
+
+def check_file(path: Path, *, original_name: str = "", limits: Limits = DEFAULT_LIMITS) -> None:
+    """The quick checks of `read_table` (size, empty, binary, old .xls), without reading the
+    file through: for refusing an upload while the user is still on the form."""
+    name = original_name or path.name
+    head = _head(path, name, limits)
     if not head.strip():
         raise _empty(name)
     if head.startswith(_ZIP_MAGIC):

@@ -216,6 +216,7 @@ def _stage_and_link(
         )
     report("memeriksa baris", 1, 4)
     staged = staging.stage(sources, replace(_context(), work_dir=Path(batch.work_dir)))
+    _save_errors(batch, staged)
     report("mencocokkan dengan registri", 2, 4)
     as_of = batch.as_of or timezone.localdate()
     plan = linking.link(staged, source=SOURCE_OF_RECORDS[ImportSource(source)], as_of=as_of)
@@ -231,7 +232,6 @@ def import_stage(*, batch: ImportBatch, reporter: Reporter | None = None) -> Imp
         source, staged, plan, sources = _stage_and_link(batch, report)
     except ImportFileError as error:
         return _failed(batch, error.code, error.message)
-    _save_errors(batch, staged)
     batch.source = source
     batch.counts = plan.counts
     batch.mapping = {
@@ -304,7 +304,6 @@ def import_commit(
         source, staged, plan, sources = _stage_and_link(batch, report)
     except ImportFileError as error:
         return _failed(batch, error.code, error.message)
-    _save_errors(batch, staged)
     as_of = batch.as_of or timezone.localdate()
     report("menyimpan ke registri", 3, 4)
     records_source = SOURCE_OF_RECORDS[ImportSource(source)]

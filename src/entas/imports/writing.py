@@ -13,7 +13,7 @@ import polars as pl
 from django.db import connection
 
 from entas.core.bulk import bulk_insert_frame, bulk_update_frame, id_block, now_for_database
-from entas.imports.linking import Plan
+from entas.imports.linking import WELFARE_TEXT, Plan
 from entas.imports.models import ChangeKind, ImportBatch, ImportChange
 from entas.imports.staging import FKEY, ROW
 from entas.registry import choices as c
@@ -289,11 +289,7 @@ def _write_welfare(
         return
     welfare = welfare.join(household_of, on=FKEY, how="inner")
     given = [name for name in (*WELFARE_FIELDS, "desil") if name in welfare.columns]
-    text = {
-        name
-        for name in given
-        if WelfareRecord._meta.get_field(name).get_internal_type() == "CharField"
-    }
+    text = WELFARE_TEXT & set(given)
     same_day = _same_day_records(welfare["_id"].to_list(), source=source, as_of=as_of)
     welfare = welfare.join(same_day, on="_id", how="left")
     values = [pl.col(name).fill_null("") if name in text else pl.col(name) for name in given]
@@ -320,7 +316,7 @@ def _write_welfare(
         ],
         how="vertical_relaxed",
     )
-    blanks = [pl.lit("").alias(name) for name in text_fields() if name not in given]
+    blanks = [pl.lit("").alias(name) for name in sorted(WELFARE_TEXT) if name not in given]
     bulk_insert_frame(
         WelfareRecord,
         fresh.select(
@@ -342,14 +338,6 @@ def _write_welfare(
             pl.col("_id").alias("id"), pl.col("_wid").alias("current_welfare")
         ),
     )
-
-
-def text_fields() -> list[str]:
-    return [
-        name
-        for name in WELFARE_FIELDS
-        if WelfareRecord._meta.get_field(name).get_internal_type() == "CharField"
-    ]
 
 
 def _same_day_records(household_ids: list[int], *, source: str, as_of: dt.date) -> pl.DataFrame:
