@@ -391,3 +391,14 @@ def test_welfare_for_known_and_new_families_in_one_import(regions, imports_dir):
     assert WelfareRecord.objects.filter(source="p3ke", desil=1).count() == 2
     for household in Household.objects.all():
         assert household.current_welfare.as_of in (dt.date(2027, 2, 1),)
+
+
+def test_excel_damage_message_names_the_column_and_what_happens():
+    from entas.imports import cleaning, schema
+
+    nik = cleaning.message("excel", schema.FIELDS_BY_NAME["nik"])
+    kk = cleaning.message("excel", schema.FIELDS_BY_NAME["kk_number"])
+    assert nik.startswith("NIK rusak oleh Excel")
+    assert nik.endswith("Individu disimpan tanpa NIK.")
+    assert kk.startswith("No. KK rusak oleh Excel")
+    assert "tanpa NIK" not in kk

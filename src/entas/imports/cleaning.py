@@ -234,14 +234,17 @@ def message(code: str, item: Field | None) -> str:
     if item is not None and item.kind in (schema.NIK, schema.KK):
         kind = identity.NIK if item.kind == schema.NIK else identity.KK
         if code == "excel":
-            return _(
+            sentence = _(
                 "%(label)s rusak oleh Excel (tertulis sebagai angka ilmiah, digit terakhir "
-                "hilang); individu disimpan tanpa NIK. Format kolom sebagai Teks lalu ketik ulang."
+                "hilang). Format kolom sebagai Teks lalu ketik ulang."
             ) % {"label": label}
-        if code in identity_codes():
+        elif code in identity_codes():
             sentence = identity.error_message(code, kind) % {"label": label}
-            if item.kind == schema.NIK:
-                return sentence + " " + _("Individu disimpan tanpa NIK.")
+        else:
+            sentence = ""
+        if sentence and item.kind == schema.NIK:  # a bad NIK is a warning: the row is kept
+            return sentence + " " + _("Individu disimpan tanpa NIK.")
+        if sentence:
             return sentence
     texts = {
         "required": _("%(label)s wajib diisi."),
