@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from entas.core.bulk import bulk_insert_frame, refresh_statistics
 from entas.core.services import audit_record
@@ -198,7 +199,7 @@ def _open(batch: ImportBatch) -> tuple[str, list[staging.SourceFile]]:
 def _stage_and_link(
     batch: ImportBatch, report: Reporter
 ) -> tuple[str, staging.Staged, linking.Plan, list[staging.SourceFile]]:
-    report("membaca berkas", 0, 4)
+    report(gettext_noop("membaca berkas"), 0, 4)
     source, sources = _open(batch)
     batch.mapping = {
         **{k: v for k, v in (batch.mapping or {}).items() if k != "files"},
@@ -214,10 +215,10 @@ def _stage_and_link(
             ),
             code="no_known_columns",
         )
-    report("memeriksa baris", 1, 4)
+    report(gettext_noop("memeriksa baris"), 1, 4)
     staged = staging.stage(sources, replace(_context(), work_dir=Path(batch.work_dir)))
     _save_errors(batch, staged)
-    report("mencocokkan dengan registri", 2, 4)
+    report(gettext_noop("mencocokkan dengan registri"), 2, 4)
     as_of = batch.as_of or timezone.localdate()
     plan = linking.link(staged, source=SOURCE_OF_RECORDS[ImportSource(source)], as_of=as_of)
     return source, staged, plan, sources
@@ -239,7 +240,7 @@ def import_stage(*, batch: ImportBatch, reporter: Reporter | None = None) -> Imp
         **{k: v for k, v in (batch.mapping or {}).items() if k != "files"},
     }
     batch.status = ImportStatus.DRY_RUN if batch.dry_run else ImportStatus.PREVIEW
-    report("siap ditinjau", 4, 4)
+    report(gettext_noop("siap ditinjau"), 4, 4)
     batch.save()
     return batch
 
@@ -305,7 +306,7 @@ def import_commit(
     except ImportFileError as error:
         return _failed(batch, error.code, error.message)
     as_of = batch.as_of or timezone.localdate()
-    report("menyimpan ke registri", 3, 4)
+    report(gettext_noop("menyimpan ke registri"), 3, 4)
     records_source = SOURCE_OF_RECORDS[ImportSource(source)]
     try:
         _write(batch, plan, user, source=source, records_source=records_source, as_of=as_of)
@@ -316,7 +317,7 @@ def import_commit(
             _("Penyimpanan gagal; registri tidak berubah. Coba simpan lagi atau hubungi admin."),
         )
         raise
-    report("selesai", 4, 4)
+    report(gettext_noop("selesai"), 4, 4)
     refresh_statistics(Household, Person, Membership, PersonNameToken)
     return batch
 
