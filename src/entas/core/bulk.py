@@ -69,10 +69,7 @@ def _ids(model: type[models.Model], block_size: int) -> Iterator[int]:
 
 def _copy(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     columns, convert = _columns(model, fields, connection)
-    statement = "COPY {} ({}) FROM STDIN".format(
-        connection.ops.quote_name(model._meta.db_table),
-        ", ".join(connection.ops.quote_name(column) for column in columns),
-    )
+    statement = f"COPY {_target(model._meta.db_table, columns)} FROM STDIN"
     count = 0
     # The wrapper turns psycopg's errors into Django's (IntegrityError, ...), as execute() does.
     with (
@@ -93,11 +90,7 @@ def _executemany(
     batch_size: int,
 ) -> int:
     columns, convert = _columns(model, fields, connection)
-    statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from _meta
-        connection.ops.quote_name(model._meta.db_table),
-        ", ".join(connection.ops.quote_name(column) for column in columns),
-        ", ".join(["%s"] * len(columns)),
-    )
+    statement = _insert_statement(model, columns)
     count = 0
     iterator = iter(rows)
     with connection.cursor() as cursor:
@@ -229,26 +222,30 @@ def bulk_insert_frame(model: type[models.Model], frame: pl.DataFrame) -> int:
     fields = list(frame.columns)
     columns, _convert = _columns(model, fields, connection)
     if connection.vendor != "postgresql":
-        statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from _meta
-            connection.ops.quote_name(model._meta.db_table),
-            ", ".join(connection.ops.quote_name(column) for column in columns),
-            ", ".join(["%s"] * len(columns)),
-        )
-        _raw_executemany(statement, frame.iter_rows())
+        _raw_executemany(_insert_statement(model, columns), frame.iter_rows())
         return frame.height
-    statement = "COPY {} ({}) FROM STDIN WITH (FORMAT csv)".format(
-        connection.ops.quote_name(model._meta.db_table),
-        ", ".join(connection.ops.quote_name(column) for column in columns),
-    )
-    with (
-        connection.wrap_database_errors,
-        connection.cursor() as cursor,
-        cursor.copy(statement) as copy,
-    ):
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        _copy_frame(cursor, model._meta.db_table, columns, frame)
+    return frame.height
+
+
+def _target(table: str, columns: Sequence[str]) -> str:
+    """`"table" ("a", "b")`, quoted for the database."""
+    quote = connection.ops.quote_name
+    return f"{quote(table)} ({', '.join(quote(column) for column in columns)})"
+
+
+def _insert_statement(model: type[models.Model], columns: Sequence[str]) -> str:
+    marks = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {_target(model._meta.db_table, columns)} VALUES ({marks})"  # noqa: S608
+
+
+def _copy_frame(cursor: Any, table: str, columns: Sequence[str], frame: pl.DataFrame) -> None:
+    """COPY a frame into `table` as CSV, 200,000 rows at a time (no Python loop over rows)."""
+    with cursor.copy(f"COPY {_target(table, columns)} FROM STDIN WITH (FORMAT csv)") as copy:
         for start in range(0, frame.height, 200_000):
             chunk = frame.slice(start, 200_000)
             copy.write(chunk.write_csv(include_header=False, quote_style="necessary"))
-    return frame.height
 
 
 def bulk_update_frame(model: type[models.Model], frame: pl.DataFrame, *, key: str = "id") -> int:
@@ -277,7 +274,8 @@ def _update_through_copy(
     table = quote(model._meta.db_table)
     names = [quote(column) for column in columns]
     key = names[-1]
-    scratch = quote(f"entas_update_{model._meta.db_table}")
+    scratch_name = f"entas_update_{model._meta.db_table}"
+    scratch = quote(scratch_name)
     assignments = ", ".join(f"{name} = s.{name}" for name in names[:-1])
     with connection.wrap_database_errors, connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {scratch}")
@@ -285,12 +283,7 @@ def _update_through_copy(
             f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS "  # noqa: S608 - names from _meta
             f"SELECT {', '.join(names)} FROM {table} WITH NO DATA"
         )
-        with cursor.copy(
-            f"COPY {scratch} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
-        ) as copy:
-            for start in range(0, frame.height, 200_000):
-                chunk = frame.slice(start, 200_000)
-                copy.write(chunk.write_csv(include_header=False, quote_style="necessary"))
+        _copy_frame(cursor, scratch_name, columns, frame)
         cursor.execute(
             f"UPDATE {table} AS t SET {assignments} "  # noqa: S608
             f"FROM {scratch} AS s WHERE t.{key} = s.{key}"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from entas.accounts.models import User
 from entas.imports.exports import ExportFilters, ExportFormat
 from entas.registry import choices as c
-from entas.registry.forms import kelurahan_choices
+from entas.registry.forms import kelurahan_choices, kelurahan_field
 from entas.registry.selectors import searchable_kelurahan
 from entas.wilayah.selectors import region_kecamatan_list
 
@@ -34,15 +34,7 @@ class ExportForm(forms.Form):
             )
         },
     )
-    kelurahan = forms.ChoiceField(
-        label=_("Kelurahan"),
-        required=False,
-        error_messages={
-            "invalid_choice": _(
-                "Kode kelurahan %(value)s tidak dikenal atau di luar wilayah tugas Anda."
-            )
-        },
-    )
+    kelurahan = kelurahan_field()
     program = forms.ChoiceField(
         label=_("Program"),
         required=False,

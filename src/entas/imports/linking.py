@@ -195,7 +195,7 @@ def _person_flags(
 
 def registry_households() -> pl.DataFrame:
     return read_frame(
-        f"SELECT id, kk_number, address, rt, rw, kelurahan_id, current_welfare_id "  # noqa: S608
+        f"SELECT id, kk_number, address, rt, rw, kelurahan_id "  # noqa: S608
         f"FROM {_table(Household)} WHERE status = %s",
         {
             "hid": pl.Int64,
@@ -204,7 +204,6 @@ def registry_households() -> pl.DataFrame:
             "rt": pl.String,
             "rw": pl.String,
             "kelurahan_code": pl.String,
-            "current_welfare_id": pl.Int64,
         },
         [c.HouseholdStatus.ACTIVE],
     )
@@ -341,7 +340,7 @@ def link(staged: Staged, *, source: str, as_of: dt.date) -> Plan:
             .otherwise(pl.col("pid"))
             .alias("pid")
         )
-    return _diff(staged, persons, families, r_persons, r_households, r_members, source, as_of)
+    return _diff(staged, persons, families, r_households, r_members, source, as_of)
 
 
 def _match_by_name(persons: pl.DataFrame, r_members: pl.DataFrame) -> pl.DataFrame:
@@ -427,7 +426,6 @@ def _diff(
     staged: Staged,
     persons: pl.DataFrame,
     families: pl.DataFrame,
-    r_persons: pl.DataFrame,
     r_households: pl.DataFrame,
     r_members: pl.DataFrame,
     source: str,
@@ -611,7 +609,7 @@ def _diff(
     memberships_ended = memberships_ended.with_columns(
         pl.max_horizontal(pl.col("start_date"), pl.lit(as_of)).alias("end_date")
     )
-    welfare, programmes = _welfare_plan(staged, families, r_households, source)
+    welfare, programmes = _welfare_plan(staged, families, source)
     plan = Plan(
         new_households=new_households,
         household_updates=household_updates,
@@ -701,7 +699,7 @@ def _plain(value: Any) -> Any:
 
 
 def _welfare_plan(
-    staged: Staged, families: pl.DataFrame, r_households: pl.DataFrame, source: str
+    staged: Staged, families: pl.DataFrame, source: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """New welfare records where the file's welfare data differ from the current record."""
     given = [name for name in WELFARE_COMPARED if name in staged.household_fields]

@@ -10,7 +10,7 @@ outside the deployment are set apart as out of area, not rejected.
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,6 @@ class Staged:
     has_persons: bool
     rows: int
     out_of_area: int
-    kelurahan_codes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -350,11 +349,6 @@ def stage(
     else:
         families = families_given if families_given is not None else pl.DataFrame()
     all_errors = pl.concat(errors, how="vertical_relaxed") if errors else empty_errors()
-    codes = (
-        families["kelurahan_code"].drop_nulls().unique().sort().to_list()
-        if "kelurahan_code" in families.columns
-        else []
-    )
     return Staged(
         persons=persons,
         families=families,
@@ -364,7 +358,6 @@ def stage(
         has_persons=bool(person_files),
         rows=rows,
         out_of_area=out_of_area,
-        kelurahan_codes=codes,
     )
 
 

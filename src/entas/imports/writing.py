@@ -7,6 +7,7 @@ that change.
 """
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
@@ -136,17 +137,13 @@ def _update_persons(plan: Plan, now: Any) -> None:
     )
     bulk_update_frame(Person, values)
     if "full_name" in plan.person_fields:
-        renamed = updates.filter(pl.col("_c_full_name")).select(pl.col("pid").alias("id"))
+        renamed = updates.filter(pl.col("_c_full_name")).select(
+            pl.col("pid").alias("id"), "full_name"
+        )
         if not renamed.is_empty():
-            ids = renamed["id"].to_list()
-            for start in range(0, len(ids), 500):
-                PersonNameToken.objects.filter(person_id__in=ids[start : start + 500]).delete()
-            bulk_insert_frame(
-                PersonNameToken,
-                name_tokens(
-                    renamed.with_columns(updates.filter(pl.col("_c_full_name"))["full_name"])
-                ),
-            )
+            for ids in _chunks(renamed["id"].to_list()):
+                PersonNameToken.objects.filter(person_id__in=ids).delete()
+            bulk_insert_frame(PersonNameToken, name_tokens(renamed))
 
 
 def name_tokens(frame: pl.DataFrame) -> pl.DataFrame:
@@ -342,12 +339,10 @@ def _write_welfare(
 
 def _same_day_records(household_ids: list[int], *, source: str, as_of: dt.date) -> pl.DataFrame:
     found: list[tuple[int, int]] = []
-    for start in range(0, len(household_ids), 500):
-        found += list(
-            WelfareRecord.objects.filter(
-                household_id__in=household_ids[start : start + 500], source=source, as_of=as_of
-            ).values_list("household_id", "id")
-        )
+    for ids in _chunks(household_ids):
+        found += WelfareRecord.objects.filter(
+            household_id__in=ids, source=source, as_of=as_of
+        ).values_list("household_id", "id")
     return pl.DataFrame(found, schema={"_id": pl.Int64, "_wid": pl.Int64}, orient="row")
 
 
@@ -394,12 +389,8 @@ def _write_changes(
     changes = pl.concat(parts, how="diagonal_relaxed")
     missing = changes.filter(pl.col("kelurahan_code").is_null())["hid"].unique().to_list()
     where: list[tuple[int, str]] = []
-    for start in range(0, len(missing), 500):
-        where += list(
-            Household.objects.filter(id__in=missing[start : start + 500]).values_list(
-                "id", "kelurahan_id"
-            )
-        )
+    for ids in _chunks(missing):
+        where += Household.objects.filter(id__in=ids).values_list("id", "kelurahan_id")
     places = pl.DataFrame(where, schema={"hid": pl.Int64, "_kel": pl.String}, orient="row")
     changes = changes.join(places, on="hid", how="left").with_columns(
         pl.coalesce("kelurahan_code", "_kel").alias("kelurahan_code")
@@ -416,3 +407,9 @@ def _write_changes(
             "changes",
         ),
     )
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    """Ids in pieces small enough for an `IN (...)` on every database."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

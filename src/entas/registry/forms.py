@@ -30,6 +30,19 @@ def kelurahan_choices(user: User) -> list[tuple[str, Any]]:
     return [("", _("Semua kelurahan")), *groups.items()]
 
 
+def kelurahan_field() -> forms.ChoiceField:
+    """An optional kelurahan filter; its choices are set per user (`kelurahan_choices`)."""
+    return forms.ChoiceField(
+        label=_("Kelurahan"),
+        required=False,
+        error_messages={
+            "invalid_choice": _(
+                "Kode kelurahan %(value)s tidak dikenal atau di luar wilayah tugas Anda."
+            )
+        },
+    )
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("NIK, No. KK atau nama"),
@@ -44,15 +57,7 @@ class SearchForm(forms.Form):
             }
         ),
     )
-    kelurahan = forms.ChoiceField(
-        label=_("Kelurahan"),
-        required=False,
-        error_messages={
-            "invalid_choice": _(
-                "Kode kelurahan %(value)s tidak dikenal atau di luar wilayah tugas Anda."
-            )
-        },
-    )
+    kelurahan = kelurahan_field()
     status = forms.ChoiceField(
         label=_("Status individu"),
         required=False,
