@@ -56,6 +56,16 @@ def can_import(user: object) -> bool:
     return role_of(user) == Role.ADMIN
 
 
+def can_review_linkage(user: object) -> bool:
+    """May run deduplication and reconciliation, decide candidate pairs, merge and undo."""
+    return role_of(user) == Role.ADMIN
+
+
+def can_match_report(user: object) -> bool:
+    """May look a citizen's report up in the registry (within their scope)."""
+    return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
+
+
 def can_export(user: object) -> bool:
     """May download by-name-by-address lists (within their scope)."""
     return can_view_registry(user)

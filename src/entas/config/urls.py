@@ -5,6 +5,7 @@ urlpatterns = [
     path("akun/", include("entas.accounts.urls")),
     path("registri/", include("entas.registry.urls")),
     path("impor/", include("entas.imports.urls")),
+    path("pencocokan/", include("entas.linkage.urls")),
     path("ekspor/", include("entas.imports.urls_exports")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

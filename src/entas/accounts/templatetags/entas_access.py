@@ -42,6 +42,7 @@ def navigation(context: dict[str, Any]) -> list[MenuItem]:
         (access.can_view_aggregates(user), "registry:summary", _("Ringkasan")),
         (access.can_export(user), "exports:page", _("Ekspor")),
         (access.can_import(user), "imports:list", _("Impor")),
+        (access.can_match_report(user), "linkage:index", _("Pencocokan")),
         (access.can_view_audit(user), "accounts:audit_log", _("Log audit")),
     ]
     items = []
