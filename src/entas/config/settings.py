@@ -145,3 +145,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Record linkage (entas.linkage): pairs at or above REVIEW go to the review queue; pairs at or
+# above AUTO_MERGE are merged without a person, when a run asks for it. Probabilities, 0–1.
+LINKAGE_REVIEW_THRESHOLD = float(os.environ.get("ENTAS_LINKAGE_REVIEW_THRESHOLD", "0.5"))
+LINKAGE_AUTO_MERGE_THRESHOLD = float(os.environ.get("ENTAS_LINKAGE_AUTO_MERGE", "0.999"))
