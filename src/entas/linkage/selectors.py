@@ -13,7 +13,7 @@ from entas.accounts.models import User
 from entas.linkage.choices import PairStatus
 from entas.linkage.models import CandidatePair, MatchRun, Merge
 from entas.registry.models import Membership, Person
-from entas.registry.selectors import person_scope
+from entas.registry.selectors import household_scope, person_scope
 
 QUEUE_STATUSES = (PairStatus.PENDING, PairStatus.UNSURE)
 
@@ -98,9 +98,17 @@ def pair_sides(*, pair: CandidatePair) -> tuple[PairSide, PairSide]:
     )
 
 
-def merge_list() -> QuerySet[Merge]:
-    """Merges, newest first, with who and what they joined."""
-    return Merge.objects.select_related(
+def merge_list(*, user: User) -> QuerySet[Merge]:
+    """Merges in the user's scope (a person or household of the user's area), newest first."""
+    persons = person_scope(user).values("pk")
+    households = household_scope(user).values("pk")
+    merges = Merge.objects.filter(
+        Q(merged_person__in=persons)
+        | Q(survivor_person__in=persons)
+        | Q(merged_household__in=households)
+        | Q(survivor_household__in=households)
+    )
+    return merges.select_related(
         "survivor_person",
         "merged_person",
         "survivor_household",
@@ -108,6 +116,13 @@ def merge_list() -> QuerySet[Merge]:
         "merged_by",
         "undone_by",
     ).order_by("-created_at", "-pk")
+
+
+def access_merge(user: User, merge_id: int | str) -> Merge:
+    try:
+        return merge_list(user=user).get(pk=merge_id)
+    except (Merge.DoesNotExist, ValueError, TypeError):
+        raise Http404("Penggabungan tidak ditemukan.") from None
 
 
 def run_list() -> QuerySet[MatchRun]:
