@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from entas.imports import views
+from entas.imports import views, views_reconcile
 
 
 class ReportFormat:
@@ -20,6 +20,12 @@ register_converter(ReportFormat, "report_format")
 app_name = "imports"
 urlpatterns = [
     path("", views.batch_list, name="list"),
+    path("rekonsiliasi/", views_reconcile.reconcile_page, name="reconcile"),
+    path(
+        "rekonsiliasi/<slug:token>.<report_format:fmt>",
+        views_reconcile.reconcile_download,
+        name="reconcile_download",
+    ),
     path("<int:batch_id>/", views.batch_detail, name="batch"),
     path("<int:batch_id>/progres/", views.batch_progress, name="progress"),
     path("<int:batch_id>/kolom/", views.mapping_change, name="mapping"),
