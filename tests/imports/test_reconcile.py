@@ -291,3 +291,46 @@ def test_command_exits_2_on_an_unreadable_file(files, tmp_path) -> None:
     assert raised.value.returncode == 2
     assert "kosong" in str(raised.value)
     assert not (tmp_path / "hasil.csv").exists()
+
+
+def test_a_dtsen_family_file_gives_its_members_kelurahan_and_address(regions, tmp_path) -> None:
+    # given a member file without region columns and its family file
+    members = tmp_path / "anggota.csv"
+    members.write_text(
+        "nomor_induk_kependudukan,nomor_kartu_keluarga,nama,jenis_kelamin,tanggal_lahir\n"
+        f"{nik(TUKIYEM, 'P', 3)},{kk(2)},TUKIYEM,2,{TUKIYEM}\n",
+        encoding="utf-8",
+    )
+    families = tmp_path / "keluarga.csv"
+    families.write_text(
+        "nomor_kartu_keluarga,nama_anggota_keluarga,alamat,kode_kelurahan_desa,desil_nasional\n"
+        f"{kk(2)},TUKIYEM,JL. BULUSAN 2,3374101001,1\n",
+        encoding="utf-8",
+    )
+
+    # when the side is read
+    side = reconcile.read_side(
+        [members, families], ["anggota.csv", "keluarga.csv"], work_dir=tmp_path / "work"
+    )
+
+    # then the member carries the family's kelurahan and address
+    assert side.select("record_id", "full_name", "sex", "kelurahan_code", "address").rows() == [
+        ("anggota.csv:2", "TUKIYEM", "P", KELURAHAN, "JL. BULUSAN 2")
+    ]
+
+
+def test_a_p3ke_person_id_does_not_replace_the_row_reference(regions, tmp_path) -> None:
+    p3ke = tmp_path / "p3ke.csv"
+    p3ke.write_text(
+        "id_keluarga_p3ke,kecamatan,desa_kelurahan,kode_kemdagri,id_individu,nama,nik,"
+        "jenis_kelamin,tanggal_lahir,padan_dukcapil\n"
+        f"P1,TEMBALANG,BULUSAN,3374101001,P101,Tukiyem,{nik(TUKIYEM, 'P', 3)},Perempuan,"
+        "09/02/1948,Ya\n",
+        encoding="utf-8",
+    )
+
+    side = reconcile.read_side([p3ke], ["p3ke.csv"], work_dir=tmp_path / "work")
+
+    assert side.select("record_id", "birth_date", "sex", "kelurahan_code").rows() == [
+        ("p3ke.csv:2", "1948-02-09", "P", KELURAHAN)
+    ]

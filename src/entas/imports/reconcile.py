@@ -51,8 +51,15 @@ COMPARED = (
     ("sex", gettext_lazy("jenis kelamin")),
 )
 SHOWN = ("nik", "full_name", "birth_date", "sex", "kelurahan_code", "address")
-# What a side needs from the files: the engine's columns and the family key.
-WANTED = frozenset(COLUMNS) | {"family_id", "rt", "rw", "kelurahan_name", "kecamatan_name"}
+# What a side needs from the files: the engine's columns and the family key. A source's
+# own person ID (P3KE id_individu) is not the record id: that names the file and row.
+WANTED = (frozenset(COLUMNS) - {"record_id"}) | {
+    "family_id",
+    "rt",
+    "rw",
+    "kelurahan_name",
+    "kecamatan_name",
+}
 NO_KECAMATAN = "—"
 WEB_MAX_ROWS = 50_000
 FORMATS = ("xlsx", "csv")
@@ -214,6 +221,7 @@ def _as_columns(frame: pl.DataFrame) -> pl.DataFrame:
     neighbourhood = pl.concat_str(
         pl.lit("RT ") + pl.col("rt"), pl.lit("RW ") + pl.col("rw"), separator=" ", ignore_nulls=True
     )
+    neighbourhood = pl.when(neighbourhood == "").then(None).otherwise(neighbourhood)
     address = pl.concat_str(pl.col("address"), neighbourhood, separator=" ", ignore_nulls=True)
     return frame.with_columns(
         pl.when(address == "").then(None).otherwise(address).alias("address"),
