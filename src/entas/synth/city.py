@@ -50,6 +50,9 @@ OTHER_KECAMATAN_SHARE = 0.15  # NIK first issued in another kecamatan of the sam
 KK_YEARS_BACK = 15
 
 
+MAX_NAME_DRAWS = 8
+
+
 @dataclass(frozen=True)
 class Plan:
     households: int
@@ -231,8 +234,9 @@ class CityGenerator:
         builder = FamilyBuilder(rng, self.frame.as_of, self._next_person_key)
         members = builder.build(size=size, extreme=is_extreme)
         kecamatan = self._kecamatan[kelurahan.kecamatan_code]
+        taken: set[str] = set()
         for person, mother in members:
-            self._person(rng, person, mother, culture, family, kecamatan, tier)
+            self._person(rng, person, mother, culture, family, kecamatan, tier, taken)
         people = [person for person, _mother in members]
         issued = self._kk_issue_date(rng, people)
         self._fate_dates(rng, people, issued)
@@ -267,12 +271,18 @@ class CityGenerator:
         family: str,
         kecamatan: Kecamatan,
         tier: int,
+        taken: set[str],
     ) -> None:
         year = person.birth_date.year
         names = self._names
-        person.name = names.person(
-            rng, culture=culture, sex=person.sex, birth_year=year, family=family
-        )
+        # Parents do not give two of their children one name: draw again (a few times).
+        for _attempt in range(MAX_NAME_DRAWS):
+            person.name = names.person(
+                rng, culture=culture, sex=person.sex, birth_year=year, family=family
+            )
+            if person.name not in taken:
+                break
+        taken.add(person.name)
         if mother is not None:
             person.mother_name = mother.name
         else:

@@ -8,7 +8,9 @@ import importlib
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from entas.linkage.engine import LinkageInputError
 
 SUBCOMMANDS = ("dedupe", "train", "registry", "match", "reconcile")
 
@@ -24,6 +26,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         module = importlib.import_module(f"entas.linkage.commands.{options['subcommand']}")
-        status = module.run(options, self.stdout)
+        try:
+            status = module.run(options, self.stdout)
+        except LinkageInputError as error:
+            raise CommandError(str(error), returncode=2) from error
         if status:
             sys.exit(status)
