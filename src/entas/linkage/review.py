@@ -15,11 +15,11 @@ resurfaces a decided one.
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Field, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,11 +134,30 @@ def _record_batch(
         else:
             counts["sudah_diputuskan"] += 1
     CandidatePair.objects.bulk_create(new, batch_size=BATCH_SIZE)
-    CandidatePair.objects.bulk_update(
-        refreshed, [*REFRESHED_FIELDS, "updated_at"], batch_size=BATCH_SIZE
-    )
+    _update_rows(refreshed)
     counts["baru"] += len(new)
     counts["diperbarui"] += len(refreshed)
+
+
+def _update_rows(pairs: list[CandidatePair]) -> None:
+    """One parameterised UPDATE per row, sent with executemany: `bulk_update`'s CASE WHEN
+    costs the square of the batch (minutes for 100k pairs); this is linear on both SQLite
+    and PostgreSQL. Values are prepared by the model fields, as the ORM would."""
+    if not pairs:
+        return
+    meta = CandidatePair._meta
+    fields = [cast(Field, meta.get_field(name)) for name in [*REFRESHED_FIELDS, "updated_at"]]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+    table, key = quote(meta.db_table), quote(str(cast(Field, meta.pk).column))
+    sql = f"UPDATE {table} SET {assignments} WHERE {key} = %s"  # noqa: S608 - model names
+    rows = [
+        [field.get_db_prep_save(getattr(pair, field.attname), connection) for field in fields]
+        + [pair.pk]
+        for pair in pairs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _apply(pair: CandidatePair, run: MatchRun, item: PairInput) -> CandidatePair:
