@@ -3,8 +3,11 @@
 Persons are found by NIK among active persons; families by No. KK among active
 households, else (P3KE has no No. KK) through the household of their head or another
 member found by NIK. A person without a NIK (or with a NIK the registry does not know) is
-the registry member of the same household with the same name and birth date. Everything
-else is new. Fuzzy matching (record linkage) plugs in at `link` when it lands.
+the registry member of the same household with the same name and birth date. The rows
+still unknown then go through record linkage (`entas.linkage`): a registry person the model
+is all but sure of (at or above LINKAGE_AUTO_MERGE_THRESHOLD, no conflicting NIK) is that
+person; a likely one makes the row a new person plus a candidate pair for people to
+decide after the commit. Everything else is new.
 
 The diff compares only the fields the file gives: a column missing from a file never
 blanks what the registry knows, so importing the same file twice changes nothing.
@@ -62,6 +65,8 @@ class Plan:
     changes: pl.DataFrame  # kind, kelurahan_id, household_id, person_id, label, changes
     matched_households: pl.DataFrame = field(default_factory=pl.DataFrame)  # FKEY, hid
     counts: dict[str, int] = field(default_factory=dict)
+    # Likely matches to decide after the commit: _file, ROW, person_r, probability, ...
+    review_pairs: pl.DataFrame = field(default_factory=pl.DataFrame)
     person_fields: list[str] = field(default_factory=list)
     household_fields: list[str] = field(default_factory=list)
 
@@ -340,7 +345,135 @@ def link(staged: Staged, *, source: str, as_of: dt.date) -> Plan:
             .otherwise(pl.col("pid"))
             .alias("pid")
         )
-    return _diff(staged, persons, families, r_households, r_members, source, as_of)
+    review = pl.DataFrame()
+    if not persons.is_empty() and not r_persons.is_empty():
+        persons, review = _match_fuzzy(persons, families)
+    plan = _diff(staged, persons, families, r_households, r_members, source, as_of)
+    plan.review_pairs = review
+    plan.counts["fuzzy_review"] = review.height
+    return plan
+
+
+# Above this many unknown rows an import leaves fuzzy matching to a registry deduplication
+# run afterwards (`entas linkage registry`): the warm index answers a few thousand rows in
+# a second, a whole new source is a job for the batch engine.
+FUZZY_ROW_LIMIT = 50_000
+
+
+def _match_fuzzy(
+    persons: pl.DataFrame, families: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows no exact key found, matched by the linkage model to the registry.
+
+    Returns the persons with `pid` set where the model is sure, and the likely pairs to
+    review: _file, ROW, person_r (registry id), match_probability, match_weight, rule,
+    explanation (JSON text).
+    """
+    from django.conf import settings
+
+    from entas.linkage import engine
+    from entas.linkage.services import warm_index
+
+    unknown = persons.filter(pl.col("pid").is_null())
+    if unknown.is_empty() or unknown.height > FUZZY_ROW_LIMIT:
+        return persons, pl.DataFrame()
+    household = [
+        n for n in ("address", "rt", "rw", "kelurahan_code", "kk_number") if n in families.columns
+    ]
+    if household:
+        unknown = unknown.join(
+            families.select(FKEY, *household).unique(FKEY), on=FKEY, how="left", suffix="_f"
+        )
+    records = engine.prepare(_engine_records(unknown))
+    index = warm_index()
+    pairs = index.match(records, threshold=settings.LINKAGE_REVIEW_THRESHOLD)
+    if pairs.is_empty():
+        return persons, pl.DataFrame()
+    best = pairs.sort("match_probability", descending=True).unique("record_id_l", keep="first")
+    registry_nik = index.registry.select(
+        pl.col("record_id").alias("record_id_r"), pl.col("nik").alias("_nik_r")
+    )
+    best = best.join(registry_nik, on="record_id_r", how="left").join(
+        records.select(pl.col("record_id").alias("record_id_l"), pl.col("nik").alias("_nik_l")),
+        on="record_id_l",
+        how="left",
+    )
+    taken = set(persons["pid"].drop_nulls().to_list())
+    sure = best.filter(
+        (pl.col("match_probability") >= settings.LINKAGE_AUTO_MERGE_THRESHOLD)
+        & (pl.col("rule") != "nik_konflik")
+        & (
+            pl.col("_nik_l").is_null()
+            | pl.col("_nik_r").is_null()
+            | (pl.col("_nik_l") == pl.col("_nik_r"))
+        )
+        & ~pl.col("record_id_r").cast(pl.Int64).is_in(list(taken))
+    ).unique("record_id_r", keep="first")
+    if not sure.is_empty():
+        uid = pl.col("_uid").cast(pl.Utf8)
+        found = uid.replace_strict(
+            sure["record_id_l"],
+            sure["record_id_r"].cast(pl.Int64),
+            default=None,
+            return_dtype=pl.Int64,
+        )
+        # The registry keeps the identity it has: the model said "same person", not "the
+        # file spells them better". Blank registry fields are still filled (NIK included).
+        identity = [n for n in IDENTITY if n in persons.columns]
+        persons = persons.with_columns(
+            pl.coalesce("pid", found).alias("pid"), found.is_not_null().alias("_fuzzy")
+        )
+        persons = persons.with_columns(
+            pl.when(pl.col("_fuzzy")).then(None).otherwise(pl.col(name)).alias(name)
+            for name in identity
+        ).drop("_fuzzy")
+    review = best.join(sure.select("record_id_l"), on="record_id_l", how="anti")
+    if review.is_empty():
+        return persons, pl.DataFrame()
+    rows = records.select("record_id").with_row_index("_at")
+    left = review.join(rows, left_on="record_id_l", right_on="record_id", how="left")["_at"]
+    right_rows = index.registry.select("record_id").with_row_index("_at")
+    right = review.join(right_rows, left_on="record_id_r", right_on="record_id", how="left")["_at"]
+    explanations = index.matcher.explanations(
+        records[left], index.registry.select(engine.PREPARED_COLUMNS)[right]
+    )
+    by_uid = unknown.select(pl.col("_uid").cast(pl.Utf8).alias("record_id_l"), FILE, ROW)
+    review = review.join(by_uid, on="record_id_l", how="left").with_columns(
+        pl.col("record_id_r").cast(pl.Int64).alias("person_r"),
+        pl.Series("explanation", [json.dumps(e) for e in explanations], dtype=pl.Utf8),
+    )
+    return persons, review.select(
+        FILE, ROW, "person_r", "match_probability", "match_weight", "rule", "explanation"
+    )
+
+
+def _engine_records(rows: pl.DataFrame) -> pl.DataFrame:
+    """Staged person rows (with their family's address) in the linkage engine's columns."""
+
+    def text(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.Utf8) if name in rows.columns else pl.lit(None, pl.Utf8)
+
+    address = pl.concat_str(
+        [
+            text("address").fill_null(""),
+            pl.lit(" RT "),
+            text("rt").fill_null(""),
+            pl.lit(" RW "),
+            text("rw").fill_null(""),
+        ]
+    )
+    return rows.select(
+        pl.col("_uid").cast(pl.Utf8).alias("record_id"),
+        text("nik").alias("nik"),
+        text("full_name").alias("full_name"),
+        text("birth_date").alias("birth_date"),
+        text("sex").alias("sex"),
+        text("birth_place").alias("birth_place"),
+        address.alias("address"),
+        text("kelurahan_code").alias("kelurahan_code"),
+        text("mother_name").alias("mother_name"),
+        text("kk_number").alias("kk_number"),
+    )
 
 
 def _match_by_name(persons: pl.DataFrame, r_members: pl.DataFrame) -> pl.DataFrame:

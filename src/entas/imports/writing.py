@@ -7,16 +7,21 @@ that change.
 """
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 from django.db import connection
+from django.utils import timezone
 
 from entas.core.bulk import bulk_insert_frame, bulk_update_frame, id_block, now_for_database
 from entas.imports.linking import WELFARE_TEXT, Plan
 from entas.imports.models import ChangeKind, ImportBatch, ImportChange
 from entas.imports.staging import FKEY, ROW
+from entas.linkage.choices import RunKind, RunStatus
+from entas.linkage.models import MatchRun
+from entas.linkage.review import PairInput, pairs_record
 from entas.registry import choices as c
 from entas.registry.models import (
     WELFARE_FIELDS,
@@ -96,6 +101,7 @@ def _write(plan: Plan, *, batch: ImportBatch, source: str, as_of: dt.date) -> No
     )
     person_of = _insert_persons(plan, now=now)
     _insert_memberships(plan, household_of, person_of, as_of=as_of, now=now)
+    _record_review_pairs(plan, person_of, batch=batch)
     _write_welfare(plan, household_of, welfare_ids, source=source, as_of=as_of, now=now)
     if not plan.programmes.is_empty():
         bulk_insert_frame(
@@ -213,6 +219,36 @@ def _insert_households(
         [known, new.select(FKEY, "_id")],
         how="vertical_relaxed",
     ).unique(FKEY, keep="first")
+
+
+def _record_review_pairs(plan: Plan, person_of: pl.DataFrame, *, batch: ImportBatch) -> None:
+    """New persons the linkage model found likely to be a registry person: one candidate
+    pair each, in the review queue, under a run that names this import."""
+    review = plan.review_pairs
+    if review.is_empty():
+        return
+    rows = review.join(person_of, on=["_file", ROW], how="inner")
+    pairs = [
+        PairInput(
+            person_l=row["_pid"],
+            person_r=row["person_r"],
+            rule=row["rule"],
+            match_probability=row["match_probability"],
+            match_weight=row["match_weight"],
+            explanation=json.loads(row["explanation"]),
+        )
+        for row in rows.iter_rows(named=True)
+        if row["_pid"] != row["person_r"]
+    ]
+    run = MatchRun.objects.create(
+        kind=RunKind.IMPORT,
+        status=RunStatus.DONE,
+        import_batch_id=batch.pk,
+        started_by=batch.created_by,
+        finished_at=timezone.now(),
+    )
+    run.summary = {"pasangan": len(pairs), **pairs_record(run, pairs)}
+    run.save(update_fields=["summary"])
 
 
 def _insert_persons(plan: Plan, *, now: Any) -> pl.DataFrame:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
@@ -387,7 +387,9 @@ def training_rules() -> list[Any]:
     ]
 
 
-def settings_creator(link_type: str = "dedupe_only") -> SettingsCreator:
+def settings_creator(
+    link_type: Literal["dedupe_only", "link_only", "link_and_dedupe"] = "dedupe_only",
+) -> SettingsCreator:
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="record_id",
@@ -648,12 +650,13 @@ class WarmIndex:
 
     def __init__(self, matcher: Matcher, registry: pl.DataFrame) -> None:
         self.matcher = matcher
-        self.registry = registry.with_row_index("_row")
+        self.registry = registry.select(PREPARED_COLUMNS)
+        numbered = self.registry.with_row_index("_at")
         self.lookups: list[dict[Any, list[int]]] = []
         for key in self.KEYS:
-            groups = self.registry.drop_nulls(list(key)).group_by(list(key)).agg(pl.col("_row"))
+            groups = numbered.drop_nulls(list(key)).group_by(list(key)).agg(pl.col("_at"))
             columns = [groups[name].to_list() for name in key]
-            rows = groups["_row"].to_list()
+            rows = groups["_at"].to_list()
             self.lookups.append(dict(zip(zip(*columns, strict=True), rows, strict=True)))
 
     def __len__(self) -> int:
@@ -674,7 +677,7 @@ class WarmIndex:
             {"n": new_rows, "r": registry_rows}, schema={"n": pl.UInt32, "r": pl.UInt32}
         ).unique()
         left = prepared[pairs["n"]].rename(lambda c: f"{c}_l")
-        right = self.registry.drop("_row")[pairs["r"]].rename(lambda c: f"{c}_r")
+        right = self.registry[pairs["r"]].rename(lambda c: f"{c}_r")
         return pl.concat([left, right], how="horizontal")
 
     def match(self, prepared: pl.DataFrame, *, threshold: float) -> pl.DataFrame:

@@ -26,12 +26,12 @@ from entas.registry.choices import PersonStatus
 from entas.registry.models import Person
 
 _REGISTRY_SQL = """
-SELECT p.id, p.nik, p.full_name, p.birth_date, p.sex, p.birth_place, h.address, h.rt, h.rw,
-       r.code, p.mother_name, h.kk_number
+SELECT p.id, p.nik, p.full_name, CAST(p.birth_date AS VARCHAR(10)), p.sex, p.birth_place,
+       h.address, h.rt, h.rw, r.code, p.mother_name, h.kk_number
 FROM registry_person p
 LEFT JOIN registry_membership m ON m.person_id = p.id AND m.end_date IS NULL
 LEFT JOIN registry_household h ON h.id = m.household_id
-LEFT JOIN wilayah_region r ON r.id = h.kelurahan_id
+LEFT JOIN wilayah_region r ON r.code = h.kelurahan_id
 WHERE p.status = %s
 """
 
@@ -41,13 +41,14 @@ def registry_records(
 ) -> pl.DataFrame:
     """Active registry persons as engine records (`engine.COLUMNS`), one row per person."""
     sql, params = _REGISTRY_SQL, [PersonStatus.ACTIVE.value]
+    values: list[Any] = params
     if person_ids is not None:
         sql += f" AND p.id IN ({', '.join(['%s'] * len(person_ids))})" if person_ids else " AND 1=0"
-        params += person_ids
+        values += person_ids
     if kelurahan_codes is not None:
         marks = ", ".join(["%s"] * len(kelurahan_codes)) or "NULL"
         sql += f" AND r.code IN ({marks})"
-        params += kelurahan_codes
+        values += kelurahan_codes
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

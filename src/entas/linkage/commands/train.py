@@ -23,8 +23,8 @@ def run(options: dict[str, Any], stdout: TextIO) -> int:
     if options["registry"]:
         from entas.linkage.services import model_train
 
-        model = model_train(actor=None)
-        stdout.write(json.dumps({"version": model.version, "records": model.record_count}) + "\n")
+        saved = model_train(actor=None)
+        stdout.write(json.dumps({"version": saved.version, "records": saved.record_count}) + "\n")
         return 0
     if not options["output"]:
         raise engine.LinkageInputError("--output wajib dengan --input.")

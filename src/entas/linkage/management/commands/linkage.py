@@ -1,4 +1,4 @@
-"""`entas linkage <dedupe|train|registry|match|reconcile> ...`: record linkage from the shell.
+"""`entas linkage <dedupe|train|registry|match> ...`: record linkage from the shell.
 
 Each subcommand lives in its own module under `entas.linkage.commands`, which declares
 `HELP`, `add_arguments(parser)` and `run(options, stdout) -> int` (the exit status).
@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from entas.linkage.engine import LinkageInputError
 
-SUBCOMMANDS = ("dedupe", "train", "registry", "match", "reconcile")
+SUBCOMMANDS = ("dedupe", "train", "registry", "match")
 
 
 class Command(BaseCommand):
