@@ -483,8 +483,13 @@ class Matcher:
         api = _duckdb_api()
         table = _register(api, prepared, "records")
         linker = Linker(table, self._settings("dedupe_only"), log_level=None)
-        pairs = _frame(linker.inference.predict(threshold_match_probability=threshold))
-        return self._with_rules(pairs, prepared, prepared, threshold)
+        pairs = _four(_frame(linker.inference.predict(threshold_match_probability=threshold)))
+        pairs = pairs.with_columns(
+            pl.min_horizontal("record_id_l", "record_id_r").alias("record_id_l"),
+            pl.max_horizontal("record_id_l", "record_id_r").alias("record_id_r"),
+        )
+        same_nik = self._same_nik(prepared, prepared, dedupe=True)
+        return self._with_rules(pl.concat([pairs, same_nik]), prepared, prepared, threshold)
 
     def link(self, left: pl.DataFrame, right: pl.DataFrame, *, threshold: float) -> pl.DataFrame:
         """Pairs of a `left` record and a `right` record (never two of one side)."""
@@ -496,7 +501,24 @@ class Matcher:
         if pairs.height:
             left_ids = left.select(pl.col("record_id").alias("record_id_l"))
             pairs = _left_first(pairs, left_ids)
-        return self._with_rules(pairs, left, right, threshold)
+        pairs = _four(pairs)
+        same_nik = self._same_nik(left, right, dedupe=False)
+        return self._with_rules(pl.concat([pairs, same_nik]), left, right, threshold)
+
+    def _same_nik(self, left: pl.DataFrame, right: pl.DataFrame, *, dedupe: bool) -> pl.DataFrame:
+        """Every pair sharing a NIK, scored: a rule keeps them whatever the probability."""
+        joined = left.filter(pl.col("nik").is_not_null()).join(
+            right.filter(pl.col("nik").is_not_null()), on="nik", suffix="_r"
+        )
+        if dedupe:
+            joined = joined.filter(pl.col("record_id") < pl.col("record_id_r"))
+        pairs = joined.select(
+            *(pl.col(c).alias(f"{c}_l") for c in PREPARED_COLUMNS if c != "nik"),
+            pl.col("nik").alias("nik_l"),
+            pl.col("nik").alias("nik_r"),
+            *(pl.col(f"{c}_r") for c in PREPARED_COLUMNS if c != "nik"),
+        )
+        return _four(self.score(pairs))
 
     def _settings(self, link_type: str) -> dict[str, Any]:
         settings = dict(self.model)
@@ -541,6 +563,7 @@ class Matcher:
         )
         return (
             with_keys.with_columns(rule.alias("rule"))
+            .unique(["record_id_l", "record_id_r"], keep="first")
             .filter((pl.col("match_probability") >= threshold) | same_nik)
             .select(list(PAIR_SCHEMA))
             .sort("match_probability", descending=True)
@@ -731,6 +754,13 @@ def _shown(record: dict[str, Any], field: str) -> str:
     if field == "street" and record.get("rt_rw"):
         return f"{value or ''} RT/RW {record['rt_rw']}".strip()
     return "" if value is None else str(value)
+
+
+def _four(pairs: pl.DataFrame) -> pl.DataFrame:
+    """Record ids, probability and weight of scored pairs, in one schema whatever scored them."""
+    return pairs.select(
+        pl.col(name).cast(kind) for name, kind in PAIR_SCHEMA.items() if name != "rule"
+    )
 
 
 def _left_first(pairs: pl.DataFrame, left_ids: pl.DataFrame) -> pl.DataFrame:
