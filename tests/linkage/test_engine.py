@@ -79,7 +79,9 @@ def test_prepare_normalises_and_allows_missing_columns():
     assert first["street"].startswith("jalan mulawarman")
     assert first["kelurahan_code"] is None  # the column was missing
     # Excel-mangled NIK, a date in another format, an unknown sex: all unknown, not wrong.
-    assert second["nik"] is None and second["birth_date"] is None and second["sex"] is None
+    assert second["nik"] is None
+    assert second["birth_date"] is None
+    assert second["sex"] is None
     assert second["name"] is None
 
 

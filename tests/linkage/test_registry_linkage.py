@@ -89,7 +89,8 @@ def test_accept_merges_and_undo_restores(registry, admin_dinsos):
     assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.ACCEPTED
     merge_undo(actor=admin_dinsos, merge=merge)
     copy.refresh_from_db()
-    assert copy.status == c.PersonStatus.ACTIVE and copy.merged_into is None
+    assert copy.status == c.PersonStatus.ACTIVE
+    assert copy.merged_into is None
     assert CandidatePair.objects.get(pk=pair.pk).status == PairStatus.PENDING
 
 
