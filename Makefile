@@ -8,7 +8,7 @@ HOUSEHOLDS ?= 20000
 SEED ?= 2025
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint setup venv assets db synth serve worker clean check-browser
+.PHONY: demo test bench lint setup venv assets db synth serve worker clean check-browser check-java
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,8 @@ demo: synth var/secret_key
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) collectstatic --no-input -v 0
 	$(ENTAS) synth --households 300 --seed 2026 --out var/contoh-impor > /dev/null
 	@echo "Contoh berkas untuk dicoba di /impor/: var/contoh-impor/ (DTSEN keluarga + anggota, P3KE)"
+	$(ENTAS) linkage registry > /dev/null
+	@echo "Deduplikasi registri selesai: pasangan kandidat menunggu di /pencocokan/antrean/"
 	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \
@@ -60,7 +62,13 @@ check-browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium (Debian package 'chromium') is needed for browser tests: sudo apt-get install chromium"; exit 1; fi; }
 
-test: setup check-browser
+# The Spark test (tests/linkage/test_spark.py) runs the model in a local Spark, on Java.
+check-java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "Java 17 (Debian package 'openjdk-17-jre-headless') is needed for the Spark test: sudo apt-get install openjdk-17-jre-headless"; exit 1; fi; }
+
+test: setup check-browser check-java
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports --no-cache
