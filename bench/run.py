@@ -7,7 +7,10 @@
 3. a synthetic registry of --persons persons built with `entas synth` on SQLite (and
    PostgreSQL), then registry search latency p50/p95 on it (bench_search);
 4. `entas import` of a synthetic city of 500,000 households on SQLite (and PostgreSQL,
-   database `entas_bench_import`) against DuckDB, Polars and COPY alone (bench_import).
+   database `entas_bench_import`) against DuckDB, Polars and COPY alone (bench_import);
+5. record linkage of up to 1M synthetic person records: quality against the ground truth
+   and against a generic Splink model, speed, memory, blocking, the warm path
+   (bench_linkage; its synthetic city is kept in var/bench_linkage).
 
 Work files go to var/bench (removed at the start of a run). PostgreSQL is used when
 a server answers on 127.0.0.1:5432; its database `entas_bench` is dropped and recreated.
@@ -67,6 +70,8 @@ def main() -> None:
         run_script("bench_search.py", url)
     section("4. Import of a synthetic city (500,000 households)")
     run_script("bench_import.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
+    section("5. Record linkage: 100k, 300k and 1M person records of one city")
+    run_script("bench_linkage.py")
 
 
 def section(title: str) -> None:

@@ -428,6 +428,7 @@ def _header() -> list[str]:
         _("kode kelurahan"),
     ]
     side_labels.append(_("alamat"))
+    left, right = _("kiri"), _("kanan")
     return [
         _("kategori"),
         _("kecamatan"),
@@ -435,8 +436,8 @@ def _header() -> list[str]:
         _("aturan"),
         _("perbedaan"),
         _("catatan"),
-        *(f"{label} ({_('kiri')})" for label in side_labels),
-        *(f"{label} ({_('kanan')})" for label in side_labels),
+        *(f"{label} ({left})" for label in side_labels),
+        *(f"{label} ({right})" for label in side_labels),
     ]
 
 
