@@ -1,15 +1,19 @@
 """Review pages over HTTP: who may open and act, the queue's order and filters, a decision,
 the merge history with undo, and bad input that changes nothing."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
-from tests.factories import head_of, make_household
+from tests.factories import head_of, make_household, next_kk
 
 from entas.core.models import AuditEvent
 from entas.linkage import merging, review, selectors
 from entas.linkage.choices import PairRule, PairStatus, RunKind
 from entas.linkage.models import CandidatePair, MatchRun, Merge
+from entas.registry import choices as c
 from entas.registry.models import Person
+from entas.registry.services import MemberInput, household_register
 
 pytestmark = pytest.mark.django_db
 
@@ -272,18 +276,38 @@ def test_index_tiles_and_runs_page(admin_dinsos, officer_tembalang, pairs, clien
     assert "pasangan: 3" in runs
 
 
-def test_run_dedupe_calls_the_engine(admin_dinsos, client_for, monkeypatch, run):
-    called = {}
-
-    def fake_run_dedupe(*, actor):
-        called["actor"] = actor
-        return run
-
-    monkeypatch.setattr("entas.linkage.services.run_dedupe", fake_run_dedupe)
-    response = client_for(admin_dinsos).post(reverse("linkage:run_dedupe"))
+def test_run_dedupe_from_the_web_fills_the_queue(
+    admin_dinsos, client_for, settings, django_capture_on_commit_callbacks
+):
+    """The button queues a task; the worker (here: run at once) scores the registry."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    make_household(kelurahan_code="33.74.10.1001", members=2)
+    household_register(
+        actor=None,
+        kelurahan_code="33.74.10.1002",
+        members=[
+            MemberInput(
+                full_name="Bu Sitti Aminah",
+                sex=c.Sex.FEMALE,
+                relationship=c.Relationship.HEAD,
+                birth_date=dt.date(1972, 8, 2),
+                nik=None,
+            )
+        ],
+        kk_number=next_kk(kelurahan_code="33.74.10.1002"),
+        source=c.Source.CITY,
+        as_of=dt.date(2025, 1, 15),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(admin_dinsos).post(reverse("linkage:run_dedupe"))
     assert response.status_code == 302
     assert response["Location"] == reverse("linkage:runs")
-    assert called["actor"] == admin_dinsos
+    run = MatchRun.objects.get(kind="dedupe")
+    assert run.status == "selesai"
+    assert run.started_by == admin_dinsos
+    assert CandidatePair.objects.filter(run=run).count() == 1
+    queue = client_for(admin_dinsos).get(reverse("linkage:queue")).content.decode()
+    assert "Bu Sitti Aminah" in queue
 
 
 def test_auto_merged_pairs_show_as_automatic(admin_dinsos, pairs, client_for):
