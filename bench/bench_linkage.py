@@ -285,6 +285,7 @@ def child_generic(folder: Path) -> dict[str, Any]:
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     connection = duckdb.connect()
+    connection.execute("SET threads TO 2")
     connection.execute(
         f"CREATE TABLE persons AS SELECT * FROM read_csv('{folder / 'persons.csv'}',"  # noqa: S608
         " all_varchar = true)"
@@ -307,15 +308,17 @@ def child_generic(folder: Path) -> dict[str, Any]:
         blocking_rules_to_generate_predictions=[
             block_on("nik"),
             block_on("birth_date", "kelurahan_code"),
-            block_on("full_name"),
+            block_on("full_name", "kelurahan_code"),
         ],
     )
     started = time.perf_counter()
     linker = Linker(api.register("persons"), settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match([block_on("nik")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("full_name"))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("birth_date", "kelurahan_code")
+    )
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("nik"))
     trained = time.perf_counter()
     pairs = linker.inference.predict(threshold_match_probability=THRESHOLD)
     frame = pairs.as_duckdbpyrelation().pl()

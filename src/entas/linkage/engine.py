@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -160,7 +162,7 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     lazy = lazy.with_columns(
         pl.lit(None, pl.Utf8).alias(column) for column in COLUMNS if column not in present
     )
-    raw = lazy.select(
+    raw: Any = lazy.select(
         pl.col("record_id").cast(pl.Utf8).str.strip_chars(),
         _nik("nik").alias("nik"),
         pl.col("full_name").cast(pl.Utf8),
@@ -171,7 +173,11 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
         pl.col("kelurahan_code").cast(pl.Utf8),
         pl.col("mother_name").cast(pl.Utf8),
         _text("kk_number").str.replace_all(r"\D", "").alias("kk_number"),
-    ).collect()
+    )
+    try:
+        raw = raw.collect()
+    except pl.exceptions.PolarsError as error:
+        raise LinkageInputError(f"Data tidak dapat dibaca: {error}.") from error
     # Names, places, addresses and kelurahan repeat (a city has far fewer names than
     # people), so each distinct value is normalised once.
     value = pl.col("v")
@@ -242,19 +248,23 @@ def _distinct(frame: pl.DataFrame, column: str, outputs: dict[str, pl.Expr]) -> 
     )
 
 
-def read_persons(path: Path) -> pl.DataFrame:
-    """A persons CSV (header row, comma or semicolon, UTF-8) as text columns."""
+def read_persons(path: Path) -> pl.LazyFrame:
+    """A persons CSV (header row, comma or semicolon, UTF-8) as text columns, read lazily:
+    only the known columns are ever held, once, by `prepare`."""
     try:
-        head = path.open(encoding="utf-8-sig").readline()
+        with path.open(encoding="utf-8-sig") as file:
+            head = file.readline()
     except (OSError, UnicodeDecodeError) as error:
         raise LinkageInputError(f"Berkas {path.name} tidak dapat dibaca: {error}.") from error
     separator = ";" if head.count(";") > head.count(",") else ","
     try:
-        frame = pl.read_csv(path, separator=separator, infer_schema=False, encoding="utf8-lossy")
+        frame = pl.scan_csv(path, separator=separator, infer_schema=False, encoding="utf8-lossy")
+        names = frame.collect_schema().names()
     except pl.exceptions.PolarsError as error:
         raise LinkageInputError(f"Berkas {path.name} bukan CSV yang sah: {error}.") from error
-    frame = frame.rename({name: name.strip().lower() for name in frame.columns})
-    known = [name for name in frame.columns if name in COLUMNS]
+    renamed = {name: name.strip().lstrip("\ufeff").lower() for name in names}
+    frame = frame.rename(renamed)
+    known = [name for name in renamed.values() if name in COLUMNS]
     if "record_id" not in known:
         raise LinkageInputError(f"Berkas {path.name} tidak punya kolom record_id.")
     return frame.select(known)
@@ -401,17 +411,25 @@ def settings_creator(
     )
 
 
+# DuckDB may take most of the machine's memory by default; a linkage run stays within this
+# and spills the rest to a temporary folder.
+DUCKDB_MEMORY = os.environ.get("ENTAS_LINKAGE_MEMORY", "1GB")
+
+
 def _duckdb_api() -> DuckDBAPI:
     connection = duckdb.connect()
-    connection.execute("SET threads TO 2; SET preserve_insertion_order = false")
+    spill = Path(tempfile.gettempdir()) / "entas-duckdb"
+    connection.execute(
+        "SET threads TO 2; SET preserve_insertion_order = false; "
+        f"SET memory_limit = '{DUCKDB_MEMORY}'; SET temp_directory = '{spill}'"
+    )
     return DuckDBAPI(connection)
 
 
 def _register(api: DuckDBAPI, frame: pl.DataFrame, name: str) -> Any:
-    api.duckdb_con.register(f"{name}_arrow", frame.to_arrow())
-    api.duckdb_con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")  # noqa: S608
-    api.duckdb_con.unregister(f"{name}_arrow")
-    return api.register(name, dataset_display_name=name)
+    """`frame` as a Splink input table, read in place (Arrow), not copied into DuckDB."""
+    arrow = frame.to_arrow(compat_level=pl.CompatLevel.newest())  # string views, no copy
+    return api.register(arrow, table_name=name, dataset_display_name=name)
 
 
 def _frame(result: Any) -> pl.DataFrame:
@@ -507,16 +525,24 @@ class Matcher:
 
     def _same_nik(self, left: pl.DataFrame, right: pl.DataFrame, *, dedupe: bool) -> pl.DataFrame:
         """Every pair sharing a NIK, scored: a rule keeps them whatever the probability."""
-        joined = left.filter(pl.col("nik").is_not_null()).join(
-            right.filter(pl.col("nik").is_not_null()), on="nik", suffix="_r"
-        )
+        ids_l = left.select("record_id", "nik").with_row_index("_l").drop_nulls("nik")
+        ids_r = right.select("record_id", "nik").with_row_index("_r").drop_nulls("nik")
         if dedupe:
-            joined = joined.filter(pl.col("record_id") < pl.col("record_id_r"))
-        pairs = joined.select(
-            *(pl.col(c).alias(f"{c}_l") for c in PREPARED_COLUMNS if c != "nik"),
-            pl.col("nik").alias("nik_l"),
-            pl.col("nik").alias("nik_r"),
-            *(pl.col(f"{c}_r") for c in PREPARED_COLUMNS if c != "nik"),
+            ids_l = ids_r = ids_l.filter(pl.col("nik").is_duplicated()).rename({"_l": "_r"})
+            ids_l = ids_l.rename({"_r": "_l"})
+        else:
+            ids_l = ids_l.join(ids_r.select("nik"), on="nik", how="semi")
+        joined = ids_l.join(ids_r, on="nik", suffix="_other")
+        if dedupe:
+            joined = joined.filter(pl.col("record_id") < pl.col("record_id_other"))
+        if joined.is_empty():
+            return pl.DataFrame(schema={k: v for k, v in PAIR_SCHEMA.items() if k != "rule"})
+        pairs = pl.concat(
+            [
+                left[joined["_l"]].rename(lambda c: f"{c}_l"),
+                right[joined["_r"]].rename(lambda c: f"{c}_r"),
+            ],
+            how="horizontal",
         )
         return _four(self.score(pairs))
 
@@ -787,29 +813,39 @@ def clusters(pairs: pl.DataFrame, record_ids: Iterable[str], *, threshold: float
 
 
 def _components(ids: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
-    """Connected components by repeated min-label propagation, in DuckDB."""
-    connection = duckdb.connect()
-    nodes = ids.to_frame()  # noqa: F841
-    connection.execute("CREATE TABLE label AS SELECT record_id, record_id AS cluster_id FROM nodes")
-    connection.execute(
-        "CREATE TABLE edge AS SELECT record_id_l AS a, record_id_r AS b FROM edges "
-        "UNION ALL SELECT record_id_r, record_id_l FROM edges"
+    """Connected components by min-label propagation over the records that have an edge;
+    every other record is its own cluster."""
+    both = pl.concat(
+        [
+            edges.select(pl.col("record_id_l").alias("a"), pl.col("record_id_r").alias("b")),
+            edges.select(pl.col("record_id_r").alias("a"), pl.col("record_id_l").alias("b")),
+        ]
+    )
+    labels = both.select(pl.col("a").unique().alias("record_id")).with_columns(
+        pl.col("record_id").alias("cluster_id")
     )
     while True:
-        connection.execute(
-            "CREATE OR REPLACE TABLE next AS SELECT l.record_id, "
-            "least(l.cluster_id, coalesce(min(n.cluster_id), l.cluster_id)) AS cluster_id "
-            "FROM label l LEFT JOIN edge e ON e.a = l.record_id "
-            "LEFT JOIN label n ON n.record_id = e.b GROUP BY l.record_id, l.cluster_id"
+        smallest = (
+            both.join(labels, left_on="b", right_on="record_id")
+            .group_by("a")
+            .agg(pl.col("cluster_id").min().alias("neighbour"))
         )
-        changed = connection.execute(
-            "SELECT count(*) FROM next JOIN label USING (record_id) "
-            "WHERE next.cluster_id <> label.cluster_id"
-        ).fetchone()
-        connection.execute("CREATE OR REPLACE TABLE label AS SELECT * FROM next")
-        if not changed or not changed[0]:
+        updated = labels.join(smallest, left_on="record_id", right_on="a", how="left").select(
+            "record_id",
+            pl.min_horizontal("cluster_id", "neighbour").alias("cluster_id"),
+        )
+        changed = updated.join(labels, on="record_id").filter(
+            pl.col("cluster_id") != pl.col("cluster_id_right")
+        )
+        labels = updated
+        if changed.is_empty():
             break
-    return connection.sql("SELECT * FROM label ORDER BY record_id").pl()
+    return (
+        ids.to_frame()
+        .join(labels, on="record_id", how="left")
+        .with_columns(pl.coalesce("cluster_id", "record_id").alias("cluster_id"))
+        .sort("record_id")
+    )
 
 
 def records_as_dicts(prepared: pl.DataFrame) -> dict[str, dict[str, Any]]:
