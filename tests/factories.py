@@ -4,6 +4,9 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from entas.linkage.choices import PairRule
+from entas.linkage.models import CandidatePair, MatchRun
+from entas.linkage.review import certainty_of
 from entas.registry import choices as c
 from entas.registry.models import Household, Person
 from entas.registry.services import MemberInput, household_register
@@ -83,4 +86,20 @@ def members_of(household: Household) -> list[Person]:
         Person.objects.filter(
             memberships__household=household, memberships__end_date__isnull=True
         ).order_by("pk")
+    )
+
+
+def make_pair(
+    run: MatchRun, a: Person, b: Person, probability: float = 0.9, **fields: Any
+) -> CandidatePair:
+    """A candidate pair as a linkage run records it (lower id on the left)."""
+    left, right = sorted([a, b], key=lambda person: person.pk)
+    return CandidatePair.objects.create(
+        run=run,
+        person_l=left,
+        person_r=right,
+        rule=fields.pop("rule", PairRule.PROBABILISTIC),
+        match_probability=probability,
+        certainty=certainty_of(probability),
+        **fields,
     )

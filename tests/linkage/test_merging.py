@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from tests.factories import head_of, make_household, members_of
+from tests.factories import head_of, make_household, make_pair, members_of
 
 from entas.core.models import AuditEvent
 from entas.linkage import merging, review
@@ -50,19 +50,6 @@ def lone_person(name: str = "Slamet Riyadi", **fields) -> Person:
         as_of=AS_OF,
     )
     return head_of(household)
-
-
-def make_pair(run: MatchRun, a: Person, b: Person, probability: float = 0.9, **fields):
-    left, right = sorted([a, b], key=lambda person: person.pk)
-    return CandidatePair.objects.create(
-        run=run,
-        person_l=left,
-        person_r=right,
-        rule=fields.pop("rule", PairRule.PROBABILISTIC),
-        match_probability=probability,
-        certainty=review.certainty_of(probability),
-        **fields,
-    )
 
 
 def snapshot(*models) -> dict:

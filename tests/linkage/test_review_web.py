@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from tests.factories import head_of, make_household, next_kk
+from tests.factories import head_of, make_household, make_pair, next_kk
 
 from entas.core.models import AuditEvent
 from entas.linkage import merging, review, selectors
@@ -32,14 +32,11 @@ def person_in(kelurahan: str, surname: str) -> Person:
 
 
 def pair_of(run, a, b, probability, **fields) -> CandidatePair:
-    left, right = sorted([a, b], key=lambda person: person.pk)
-    return CandidatePair.objects.create(
-        run=run,
-        person_l=left,
-        person_r=right,
-        rule=fields.pop("rule", PairRule.PROBABILISTIC),
-        match_probability=probability,
-        certainty=review.certainty_of(probability),
+    return make_pair(
+        run,
+        a,
+        b,
+        probability,
         explanation=[
             {
                 "field": "nama",

@@ -88,7 +88,8 @@ FIELD_LABELS = {
     "birth_place": "Tempat lahir",
 }
 
-logging.getLogger("splink").setLevel(logging.WARNING)
+# Levels the data never shows are reported by Splink as warnings; `_with_floors` handles them.
+logging.getLogger("splink").setLevel(logging.ERROR)
 
 
 class LinkageInputError(ValueError):
@@ -735,7 +736,10 @@ class WarmIndex:
         scored = self.matcher.score(pairs).select(
             "record_id_l", "record_id_r", "match_probability", "match_weight"
         )
-        return self.matcher._with_rules(scored, prepared, self.registry, threshold)
+        # The rules read the candidates' keys only, never the whole registry.
+        keys = ("record_id", "nik", "birth_date", "sex")
+        found = pairs.select(pl.col(f"{key}_r").alias(key) for key in keys).unique("record_id")
+        return self.matcher._with_rules(scored, prepared, found, threshold)
 
 
 def _comparison(entry: dict[str, Any]) -> Comparison:

@@ -11,19 +11,6 @@ from pathlib import Path
 
 import polars as pl
 
-PERSON_COLUMNS = (
-    "record_id",
-    "nik",
-    "full_name",
-    "birth_date",
-    "sex",
-    "birth_place",
-    "address",
-    "kelurahan_code",
-    "mother_name",
-    "kk_number",
-)
-
 
 def _dotted_code(column: str) -> pl.Expr:
     """3374011001 → 33.74.01.1001 (the Kemendagri form the registry uses)."""
