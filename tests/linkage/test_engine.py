@@ -182,6 +182,8 @@ def test_explanation_names_each_field_and_its_weight():
     assert by_field["name"]["level"] == "Urutan kata berbeda"
     assert by_field["name"]["weight"] > 5
     assert by_field["birth_date"]["weight"] > 10
+    assert by_field["birth_date"]["level"] == "Sama persis"
+    assert by_field["kelurahan_code"]["level"] == "Sama persis"
     assert by_field["nik"]["weight"] == 0  # one side has none
     assert by_field["nik"]["left"] == "3374104208720001"
 

@@ -68,7 +68,7 @@ def test_registry_run_queues_the_duplicate_with_its_explanation(registry):
     assert 0.5 <= pair.match_probability <= 1
     fields = {item["field"]: item for item in pair.explanation}
     assert fields["birth_date"]["weight"] > 10
-    assert fields["nik"]["level"] == "nik is NULL"
+    assert fields["nik"]["level"] == "Kosong di salah satu"
     # Nobody else in the family looks like anyone else.
     assert CandidatePair.objects.count() == 1
     # Running again refreshes the waiting pair instead of adding another.

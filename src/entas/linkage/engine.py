@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -655,7 +656,7 @@ class Matcher:
                     {
                         "field": field,
                         "label": FIELD_LABELS.get(field, field),
-                        "level": _LEVEL_LABELS.get(level.label, level.label),
+                        "level": level_label(level.label),
                         "weight": round(level.weight, 2),
                         "left": _shown(mine, field),
                         "right": _shown(theirs, field),
@@ -665,7 +666,31 @@ class Matcher:
         return result
 
 
-_LEVEL_LABELS = {"All other comparisons": "Berbeda"}
+# Splink names the levels it builds in English; people read them in Indonesian.
+_LEVEL_LABELS = {
+    "All other comparisons": "Berbeda",
+    "Exact match on kecamatan_code": "Kecamatan sama, kelurahan berbeda",
+    "Exact match on birth_year": "Tahun lahir sama",
+    "Exact match on rt_rw": "RT/RW sama, jalan berbeda",
+    "Array intersection size >= 2": "Dua kata nama sama",
+}
+_LEVEL_PATTERNS = (
+    (re.compile(r"^Exact match on \w+$"), "Sama persis"),
+    (re.compile(r"^\w+ is NULL$"), "Kosong di salah satu"),
+    (re.compile(r"^Jaro-Winkler distance of \w+ >= ([0-9.]+)$"), "Mirip (Jaro-Winkler ≥ {0})"),
+    (re.compile(r"^Damerau-Levenshtein distance of \w+ <= 1$"), "Beda satu huruf atau angka"),
+)
+
+
+def level_label(label: str) -> str:
+    """A level's name for people: ours as written, Splink's own translated."""
+    if label in _LEVEL_LABELS:
+        return _LEVEL_LABELS[label]
+    for pattern, text in _LEVEL_PATTERNS:
+        match = pattern.match(label)
+        if match:
+            return text.format(*match.groups())
+    return label
 
 
 @lru_cache(maxsize=1)
