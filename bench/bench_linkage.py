@@ -332,9 +332,9 @@ def child_generic(folder: Path) -> dict[str, Any]:
 def child_blocking(folder: Path) -> dict[str, Any]:
     import duckdb
 
-    from entas.linkage import engine
+    from entas.linkage import engine, preparing
 
-    records = engine.prepare(pl.read_csv(folder / "persons.csv", infer_schema=False))
+    records = preparing.prepare(pl.read_csv(folder / "persons.csv", infer_schema=False))
     truth = true_pairs(folder / "truth.csv")
     connection = duckdb.connect()
     connection.register("records", records.drop("name_tokens").to_arrow())
@@ -360,14 +360,14 @@ def child_blocking(folder: Path) -> dict[str, Any]:
 def child_warm(folder: Path) -> dict[str, Any]:
     from splink import DuckDBAPI, Linker
 
-    from entas.linkage import engine
+    from entas.linkage import engine, preparing, warm
 
-    records = engine.prepare(pl.read_csv(folder / "persons.csv", infer_schema=False))
+    records = preparing.prepare(pl.read_csv(folder / "persons.csv", infer_schema=False))
     new = records.sample(1000, seed=5)
     registry = records.join(new.select("record_id"), on="record_id", how="anti")
     matcher = engine.default_matcher()
     started = time.perf_counter()
-    index = engine.WarmIndex(matcher, registry)
+    index = warm.WarmIndex(matcher, registry)
     build = time.perf_counter() - started
     index.match(new.head(10), threshold=0.5)  # first call: DuckDB's own warm-up
     started = time.perf_counter()

@@ -11,13 +11,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from entas.linkage import engine
+from entas.linkage import engine, preparing, warm
+from entas.linkage.clusters import clusters
 from entas.linkage.commands import dedupe as dedupe_command
 from entas.synth.linkage_files import linkage_persons
 
 
 def records(*rows: dict) -> pl.DataFrame:
-    return engine.prepare(pl.DataFrame(list(rows), schema=dict.fromkeys(engine.COLUMNS, pl.Utf8)))
+    return preparing.prepare(
+        pl.DataFrame(list(rows), schema=dict.fromkeys(preparing.COLUMNS, pl.Utf8))
+    )
 
 
 def person(record_id: str, **fields) -> dict:
@@ -58,7 +61,7 @@ def found_pairs(pairs: pl.DataFrame) -> set[tuple[str, str]]:
 
 
 def test_prepare_normalises_and_allows_missing_columns():
-    prepared = engine.prepare(
+    prepared = preparing.prepare(
         pl.DataFrame(
             {
                 "record_id": ["a", "b"],
@@ -86,11 +89,11 @@ def test_prepare_normalises_and_allows_missing_columns():
 
 
 def test_prepare_refuses_missing_or_repeated_record_ids():
-    with pytest.raises(engine.LinkageInputError, match="record_id"):
-        engine.prepare(pl.DataFrame({"full_name": ["Siti"]}))
-    with pytest.raises(engine.LinkageInputError, match="unik"):
+    with pytest.raises(preparing.LinkageInputError, match="record_id"):
+        preparing.prepare(pl.DataFrame({"full_name": ["Siti"]}))
+    with pytest.raises(preparing.LinkageInputError, match="unik"):
         records(person("x", **SITI), person("x", **SITI))
-    with pytest.raises(engine.LinkageInputError, match="tanpa record_id"):
+    with pytest.raises(preparing.LinkageInputError, match="tanpa record_id"):
         records(person("", **SITI))
 
 
@@ -138,7 +141,7 @@ def test_same_nik_is_always_a_pair_and_a_conflict_when_birth_dates_differ():
 
 def test_model_finds_the_synthetic_duplicates(city):
     persons, truth = city
-    prepared = engine.prepare(persons)
+    prepared = preparing.prepare(persons)
     pairs = engine.default_matcher().dedupe(prepared, threshold=0.9)
     expected, found = truth_pairs(truth), found_pairs(pairs)
     precision = len(found & expected) / len(found)
@@ -149,12 +152,12 @@ def test_model_finds_the_synthetic_duplicates(city):
 
 def test_warm_path_scores_exactly_as_splink_predicts(city):
     persons, _truth = city
-    prepared = engine.prepare(persons)
+    prepared = preparing.prepare(persons)
     matcher = engine.default_matcher()
     splink = matcher.dedupe(prepared, threshold=0.0)
     new = prepared.sample(200, seed=2)
-    warm = engine.WarmIndex(matcher, prepared).match(new, threshold=0.0)
-    warm = warm.filter(pl.col("record_id_l") != pl.col("record_id_r"))
+    found = warm.WarmIndex(matcher, prepared).match(new, threshold=0.0)
+    found = found.filter(pl.col("record_id_l") != pl.col("record_id_r"))
     theirs = {
         (min(a, b), max(a, b)): p
         for a, b, p in zip(
@@ -164,7 +167,7 @@ def test_warm_path_scores_exactly_as_splink_predicts(city):
     ours = {
         (min(a, b), max(a, b)): p
         for a, b, p in zip(
-            warm["record_id_l"], warm["record_id_r"], warm["match_probability"], strict=True
+            found["record_id_l"], found["record_id_r"], found["match_probability"], strict=True
         )
     }
     assert set(ours) == {pair for pair in theirs if set(pair) & set(new["record_id"])}
@@ -196,8 +199,8 @@ def test_clusters_are_connected_components():
             "match_probability": [0.99, 0.95, 0.2],
         }
     )
-    clusters = engine.clusters(pairs, ["a", "b", "c", "x", "y", "z"], threshold=0.9)
-    assigned = dict(zip(clusters["record_id"], clusters["cluster_id"], strict=True))
+    grouped = clusters(pairs, ["a", "b", "c", "x", "y", "z"], threshold=0.9)
+    assigned = dict(zip(grouped["record_id"], grouped["cluster_id"], strict=True))
     assert assigned == {"a": "a", "b": "a", "c": "a", "x": "x", "y": "y", "z": "z"}
 
 

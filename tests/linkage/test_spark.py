@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from pyspark.sql import SparkSession
 
-from entas.linkage import engine
+from entas.linkage import engine, preparing
 from entas.linkage.spark import (
     SparkSetupError,
     register_udfs,
@@ -125,7 +125,7 @@ def _records() -> pl.DataFrame:
 
 def test_spark_dedupe_gives_duckdbs_pairs_and_probabilities(spark):
     # Given 2,008 records prepared once, and the shipped model
-    prepared = engine.prepare(_records())
+    prepared = preparing.prepare(_records())
 
     # When both backends dedupe them
     on_duckdb = engine.default_matcher().dedupe(prepared, threshold=0.5)

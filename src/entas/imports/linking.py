@@ -371,7 +371,7 @@ def _match_fuzzy(
     """
     from django.conf import settings
 
-    from entas.linkage import engine
+    from entas.linkage import preparing
     from entas.linkage.services import warm_index
 
     unknown = persons.filter(pl.col("pid").is_null())
@@ -384,7 +384,7 @@ def _match_fuzzy(
         unknown = unknown.join(
             families.select(FKEY, *household).unique(FKEY), on=FKEY, how="left", suffix="_f"
         )
-    records = engine.prepare(_engine_records(unknown))
+    records = preparing.prepare(_engine_records(unknown))
     index = warm_index()
     pairs = index.match(records, threshold=settings.LINKAGE_REVIEW_THRESHOLD)
     if pairs.is_empty():
@@ -435,7 +435,7 @@ def _match_fuzzy(
     right_rows = index.registry.select("record_id").with_row_index("_at")
     right = review.join(right_rows, left_on="record_id_r", right_on="record_id", how="left")["_at"]
     explanations = index.matcher.explanations(
-        records[left], index.registry.select(engine.PREPARED_COLUMNS)[right]
+        records[left], index.registry.select(preparing.PREPARED_COLUMNS)[right]
     )
     by_uid = unknown.select(pl.col("_uid").cast(pl.Utf8).alias("record_id_l"), FILE, ROW)
     review = review.join(by_uid, on="record_id_l", how="left").with_columns(

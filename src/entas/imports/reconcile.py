@@ -32,7 +32,7 @@ from entas.core.services import audit_record
 from entas.imports import cleaning, readers, schema
 from entas.imports.exceptions import ImportFileError
 from entas.imports.models import ColumnMapping
-from entas.linkage.engine import COLUMNS, prepare
+from entas.linkage.preparing import COLUMNS, prepare
 from entas.linkage.services import active_matcher
 from entas.wilayah.models import Region
 from entas.wilayah.selectors import deployment_code

@@ -1,10 +1,10 @@
-"""The linkage engine: the only module that imports Splink.
+"""The linkage engine, where Splink is used (and in `spark`, for the same model on Spark;
+import-linter keeps Splink out of every other package).
 
-A record is a person as any source lists them (the `COLUMNS`, all text, any may be blank).
-`prepare` normalises them the Indonesian way (see `normalise`) and derives the keys the
-model compares. The model (`comparisons`) compares name, birth date, sex, NIK, kelurahan,
-mother's name, No. KK, address and birth place, each on levels that know Indonesian
-records: word order, initials, "bin/binti", a day and month swapped. Its parameters are
+Records come prepared by `preparing`. The model (`comparisons`) compares name, birth date,
+sex, NIK, kelurahan, mother's name, No. KK, address and birth place, each on levels that
+know Indonesian records: word order, initials, "bin/binti", a day and month swapped. Its
+parameters are
 estimated from the data itself (u by random sampling, m by expectation maximisation) and
 saved as a Splink model JSON, which runs unchanged on DuckDB (default) and Spark.
 
@@ -21,7 +21,6 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,40 +32,8 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from entas.linkage import normalise
+from entas.linkage.preparing import PREPARED_COLUMNS
 
-COLUMNS = (
-    "record_id",
-    "nik",
-    "full_name",
-    "birth_date",
-    "sex",
-    "birth_place",
-    "address",
-    "kelurahan_code",
-    "mother_name",
-    "kk_number",
-)
-# What `prepare` adds and the model reads.
-PREPARED_COLUMNS = (
-    "record_id",
-    "nik",
-    "name",
-    "name_sorted",
-    "name_first",
-    "name_last",
-    "name_tokens",
-    "birth_date",
-    "birth_year",
-    "sex",
-    "birth_place",
-    "street",
-    "rt_rw",
-    "kelurahan_code",
-    "kecamatan_code",
-    "mother_name",
-    "kk_number",
-)
 DEFAULT_MODEL = Path(__file__).parent / "data" / "model.json"
 PAIR_SCHEMA = {
     "record_id_l": pl.Utf8,
@@ -91,185 +58,6 @@ FIELD_LABELS = {
 
 # Levels the data never shows are reported by Splink as warnings; `_with_floors` handles them.
 logging.getLogger("splink").setLevel(logging.ERROR)
-
-
-class LinkageInputError(ValueError):
-    """A persons file the engine cannot read; the message is for people (Indonesian)."""
-
-
-# --- preparing records --------------------------------------------------------------------
-
-
-def _text(name: str) -> pl.Expr:
-    value = pl.col(name).cast(pl.Utf8).str.strip_chars()
-    return pl.when(value == "").then(None).otherwise(value)
-
-
-def _nik(name: str) -> pl.Expr:
-    """A NIK the model may trust: 16 digits, a region, a day 1–71 and a month 1–12."""
-    value = pl.col(name).cast(pl.Utf8).str.replace_all(r"[\s.'`-]", "")
-    day = value.str.slice(6, 2).cast(pl.Int32, strict=False)
-    month = value.str.slice(8, 2).cast(pl.Int32, strict=False)
-    plausible = (
-        value.str.contains(r"^[1-9][0-9]{15}$")
-        & day.is_between(1, 71)
-        & (day % 40).is_between(1, 31)
-        & month.is_between(1, 12)
-        & (value.str.slice(12, 4) != "0000")
-    )
-    return pl.when(plausible).then(value).otherwise(None)
-
-
-def _birth_date(name: str) -> pl.Expr:
-    value = pl.col(name).cast(pl.Utf8).str.strip_chars().str.slice(0, 10)
-    parsed = value.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    return parsed.cast(pl.Utf8)
-
-
-def _sex(name: str) -> pl.Expr:
-    value = pl.col(name).cast(pl.Utf8).str.strip_chars().str.to_uppercase()
-    return (
-        pl.when(value.is_in(["L", "LAKI-LAKI", "1", "M"]))
-        .then(pl.lit("L"))
-        .when(value.is_in(["P", "PEREMPUAN", "2", "F", "W"]))
-        .then(pl.lit("P"))
-        .otherwise(None)
-    )
-
-
-def _kelurahan(name: str) -> pl.Expr:
-    digits = pl.col(name).cast(pl.Utf8).str.replace_all(r"[^0-9]", "")
-    dotted = pl.concat_str(
-        [
-            digits.str.slice(0, 2),
-            digits.str.slice(2, 2),
-            digits.str.slice(4, 2),
-            digits.str.slice(6),
-        ],
-        separator=".",
-    )
-    return pl.when(digits.str.len_chars() == 10).then(dotted).otherwise(None)
-
-
-def _null_if_empty(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr == "").then(None).otherwise(expr)
-
-
-def prepare(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
-    """Records in `COLUMNS` (missing columns allowed) → the normalised `PREPARED_COLUMNS`."""
-    lazy = frame.lazy()
-    present = set(lazy.collect_schema().names())
-    if "record_id" not in present:
-        raise LinkageInputError("Kolom record_id wajib ada.")
-    lazy = lazy.with_columns(
-        pl.lit(None, pl.Utf8).alias(column) for column in COLUMNS if column not in present
-    )
-    raw: Any = lazy.select(
-        pl.col("record_id").cast(pl.Utf8).str.strip_chars(),
-        _nik("nik").alias("nik"),
-        pl.col("full_name").cast(pl.Utf8),
-        _birth_date("birth_date").alias("birth_date"),
-        _sex("sex").alias("sex"),
-        pl.col("birth_place").cast(pl.Utf8),
-        pl.col("address").cast(pl.Utf8),
-        pl.col("kelurahan_code").cast(pl.Utf8),
-        pl.col("mother_name").cast(pl.Utf8),
-        _text("kk_number").str.replace_all(r"\D", "").alias("kk_number"),
-    )
-    try:
-        raw = raw.collect()
-    except pl.exceptions.PolarsError as error:
-        raise LinkageInputError(f"Data tidak dapat dibaca: {error}.") from error
-    # Names, places, addresses and kelurahan repeat (a city has far fewer names than
-    # people), so each distinct value is normalised once.
-    value = pl.col("v")
-    name = _null_if_empty(normalise.name_expr(value))
-    tokens = name.str.split(" ")
-    derived = [
-        _distinct(
-            raw,
-            "full_name",
-            {
-                "name": name,
-                "name_tokens": tokens,
-                "name_sorted": tokens.list.sort().list.join(" "),
-                "name_first": tokens.list.first(),
-                "name_last": tokens.list.last(),
-            },
-        ),
-        _distinct(raw, "birth_place", {"birth_place": name}),
-        _distinct(raw, "mother_name", {"mother_name": name}),
-        _distinct(
-            raw,
-            "address",
-            {
-                "street": _null_if_empty(normalise.address_expr(value)),
-                "rt_rw": pl.concat_str(
-                    [normalise.rt_expr(value), normalise.rw_expr(value)], separator="/"
-                ),
-            },
-        ),
-        _distinct(
-            raw,
-            "kelurahan_code",
-            {"kelurahan_code": _kelurahan("v"), "kecamatan_code": _kelurahan("v").str.slice(0, 8)},
-        ),
-    ]
-    prepared = (
-        pl.concat(
-            [raw.select("record_id", "nik", "birth_date", "sex", "kk_number"), *derived],
-            how="horizontal",
-        )
-        .with_columns(
-            pl.col("birth_date").str.slice(0, 4).alias("birth_year"),
-            pl.when(pl.col("rt_rw") == "/").then(None).otherwise(pl.col("rt_rw")).alias("rt_rw"),
-            pl.when(pl.col("kk_number").str.len_chars() == 16)
-            .then(pl.col("kk_number"))
-            .otherwise(None)
-            .alias("kk_number"),
-        )
-        .select(PREPARED_COLUMNS)
-    )
-    if prepared["record_id"].null_count() or (prepared["record_id"] == "").any():
-        raise LinkageInputError("Ada baris tanpa record_id.")
-    if prepared["record_id"].n_unique() != prepared.height:
-        duplicated = prepared["record_id"].filter(prepared["record_id"].is_duplicated())
-        raise LinkageInputError(f"record_id harus unik; berulang: {duplicated[0]}.")
-    return prepared
-
-
-def _distinct(frame: pl.DataFrame, column: str, outputs: dict[str, pl.Expr]) -> pl.DataFrame:
-    """`outputs` (expressions on a column named "v") computed once per distinct value of
-    `column` and spread back over the rows, in row order; a null value gives nulls."""
-    values = frame.select(pl.col(column).unique().drop_nulls().alias("v"))
-    mapped = values.with_columns(expr.alias(name) for name, expr in outputs.items())
-    return (
-        frame.select(pl.col(column).alias("v"))
-        .join(mapped, on="v", how="left", maintain_order="left")
-        .select(list(outputs))
-    )
-
-
-def read_persons(path: Path) -> pl.LazyFrame:
-    """A persons CSV (header row, comma or semicolon, UTF-8) as text columns, read lazily:
-    only the known columns are ever held, once, by `prepare`."""
-    try:
-        with path.open(encoding="utf-8-sig") as file:
-            head = file.readline()
-    except (OSError, UnicodeDecodeError) as error:
-        raise LinkageInputError(f"Berkas {path.name} tidak dapat dibaca: {error}.") from error
-    separator = ";" if head.count(";") > head.count(",") else ","
-    try:
-        frame = pl.scan_csv(path, separator=separator, infer_schema=False, encoding="utf8-lossy")
-        names = frame.collect_schema().names()
-    except pl.exceptions.PolarsError as error:
-        raise LinkageInputError(f"Berkas {path.name} bukan CSV yang sah: {error}.") from error
-    renamed = {name: name.strip().lstrip("\ufeff").lower() for name in names}
-    frame = frame.rename(renamed)
-    known = [name for name in renamed.values() if name in COLUMNS]
-    if "record_id" not in known:
-        raise LinkageInputError(f"Berkas {path.name} tidak punya kolom record_id.")
-    return frame.select(known)
 
 
 # --- the model ----------------------------------------------------------------------------
@@ -700,73 +488,6 @@ def _scoring_connection() -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def _weight_case(comparison: Comparison) -> str:
-    whens = " ".join(
-        _when(level.sql, f"CAST({level.weight!r} AS DOUBLE)") for level in comparison.levels
-    )
-    return f"(CASE {whens} END)"
-
-
-class WarmIndex:
-    """A registry held in memory with one lookup table per blocking rule, for matching a
-    few new records (an import's unknown persons, a citizen's report) in milliseconds.
-
-    The blocking keys are those of `prediction_rules`, so the warm path sees the same
-    candidates as a full run would.
-    """
-
-    KEYS: tuple[tuple[str, ...], ...] = (
-        ("nik",),
-        ("birth_date", "kecamatan_code"),
-        ("name_sorted", "kelurahan_code"),
-        ("birth_date", "name_first"),
-        ("birth_date", "name_last"),
-    )
-
-    def __init__(self, matcher: Matcher, registry: pl.DataFrame) -> None:
-        self.matcher = matcher
-        self.registry = registry.select(PREPARED_COLUMNS)
-        numbered = self.registry.with_row_index("_at")
-        self.lookups: list[dict[Any, list[int]]] = []
-        for key in self.KEYS:
-            groups = numbered.drop_nulls(list(key)).group_by(list(key)).agg(pl.col("_at"))
-            columns = [groups[name].to_list() for name in key]
-            rows = groups["_at"].to_list()
-            self.lookups.append(dict(zip(zip(*columns, strict=True), rows, strict=True)))
-
-    def __len__(self) -> int:
-        return self.registry.height
-
-    def candidates(self, prepared: pl.DataFrame) -> pl.DataFrame:
-        """Every (new record, registry record) pair a blocking rule produces, once."""
-        new_rows: list[int] = []
-        registry_rows: list[int] = []
-        for key, lookup in zip(self.KEYS, self.lookups, strict=True):
-            values = zip(*(prepared[name].to_list() for name in key), strict=True)
-            for index, value in enumerate(values):
-                found = lookup.get(value) if None not in value else None
-                if found:
-                    new_rows.extend([index] * len(found))
-                    registry_rows.extend(found)
-        pairs = pl.DataFrame(
-            {"n": new_rows, "r": registry_rows}, schema={"n": pl.UInt32, "r": pl.UInt32}
-        ).unique()
-        left = prepared[pairs["n"]].rename(lambda c: f"{c}_l")
-        right = self.registry[pairs["r"]].rename(lambda c: f"{c}_r")
-        return pl.concat([left, right], how="horizontal")
-
-    def match(self, prepared: pl.DataFrame, *, threshold: float) -> pl.DataFrame:
-        """Pairs (new record on the left) at or above `threshold`, and same-NIK pairs."""
-        pairs = self.candidates(prepared)
-        scored = self.matcher.score(pairs).select(
-            "record_id_l", "record_id_r", "match_probability", "match_weight"
-        )
-        # The rules read the candidates' keys only, never the whole registry.
-        keys = ("record_id", "nik", "birth_date", "sex")
-        found = pairs.select(pl.col(f"{key}_r").alias(key) for key in keys).unique("record_id")
-        return self.matcher._with_rules(scored, prepared, found, threshold)
-
-
 def _comparison(entry: dict[str, Any]) -> Comparison:
     levels = []
     for level in entry["comparison_levels"]:
@@ -795,15 +516,6 @@ def _case(comparison: Comparison) -> str:
     return f"CAST(CASE {whens} END AS INTEGER)"
 
 
-def _pair_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = {}
-    for column in PREPARED_COLUMNS:
-        kind = pl.List(pl.Utf8) if column == "name_tokens" else pl.Utf8
-        schema[f"{column}_l"] = kind
-        schema[f"{column}_r"] = kind
-    return schema
-
-
 def _shown(record: dict[str, Any], field: str) -> str:
     value = record.get(field)
     if field == "street" and record.get("rt_rw"):
@@ -830,64 +542,3 @@ def _left_first(pairs: pl.DataFrame, left_ids: pl.DataFrame) -> pl.DataFrame:
 def default_matcher() -> Matcher:
     """The model shipped with entas, trained on the synthetic city (see `entas linkage train`)."""
     return Matcher.from_path(DEFAULT_MODEL)
-
-
-def clusters(pairs: pl.DataFrame, record_ids: Iterable[str], *, threshold: float) -> pl.DataFrame:
-    """record_id → cluster_id (the smallest record_id of its connected component)."""
-    ids = pl.Series("record_id", list(record_ids), dtype=pl.Utf8)
-    edges = pairs.filter(pl.col("match_probability") >= threshold).select(
-        "record_id_l", "record_id_r"
-    )
-    return _components(ids, edges)
-
-
-def _components(ids: pl.Series, edges: pl.DataFrame) -> pl.DataFrame:
-    """Connected components by min-label propagation over the records that have an edge;
-    every other record is its own cluster."""
-    both = pl.concat(
-        [
-            edges.select(pl.col("record_id_l").alias("a"), pl.col("record_id_r").alias("b")),
-            edges.select(pl.col("record_id_r").alias("a"), pl.col("record_id_l").alias("b")),
-        ]
-    )
-    labels = both.select(pl.col("a").unique().alias("record_id")).with_columns(
-        pl.col("record_id").alias("cluster_id")
-    )
-    while True:
-        smallest = (
-            both.join(labels, left_on="b", right_on="record_id")
-            .group_by("a")
-            .agg(pl.col("cluster_id").min().alias("neighbour"))
-        )
-        updated = labels.join(smallest, left_on="record_id", right_on="a", how="left").select(
-            "record_id",
-            pl.min_horizontal("cluster_id", "neighbour").alias("cluster_id"),
-        )
-        changed = updated.join(labels, on="record_id").filter(
-            pl.col("cluster_id") != pl.col("cluster_id_right")
-        )
-        labels = updated
-        if changed.is_empty():
-            break
-    return (
-        ids.to_frame()
-        .join(labels, on="record_id", how="left")
-        .with_columns(pl.coalesce("cluster_id", "record_id").alias("cluster_id"))
-        .sort("record_id")
-    )
-
-
-def records_as_dicts(prepared: pl.DataFrame) -> dict[str, dict[str, Any]]:
-    return {row["record_id"]: row for row in prepared.iter_rows(named=True)}
-
-
-__all__: Sequence[str] = (
-    "COLUMNS",
-    "LinkageInputError",
-    "Matcher",
-    "clusters",
-    "default_matcher",
-    "prepare",
-    "read_persons",
-    "train",
-)

@@ -18,8 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from entas.core.services import audit_record
-from entas.linkage import engine
-from entas.linkage.choices import PairRule, RunKind, RunStatus
+from entas.linkage import engine, preparing, warm
+from entas.linkage.choices import RunKind, RunStatus
 from entas.linkage.models import LinkageModel, MatchRun
 from entas.linkage.review import PairInput, auto_merge, pairs_record
 from entas.registry.choices import PersonStatus
@@ -39,7 +39,7 @@ WHERE p.status = %s
 def registry_records(
     *, person_ids: list[int] | None = None, kelurahan_codes: list[str] | None = None
 ) -> pl.DataFrame:
-    """Active registry persons as engine records (`engine.COLUMNS`), one row per person."""
+    """Active registry persons as engine records (`preparing.COLUMNS`), one row per person."""
     sql, params = _REGISTRY_SQL, [PersonStatus.ACTIVE.value]
     values: list[Any] = params
     if person_ids is not None:
@@ -106,7 +106,7 @@ def active_matcher() -> engine.Matcher:
 @transaction.atomic
 def model_train(*, actor: Any, activate: bool = True) -> LinkageModel:
     """Estimate the model on the registry itself and save it as the next version."""
-    records = engine.prepare(registry_records())
+    records = preparing.prepare(registry_records())
     parameters = engine.train(records)
     version = (LinkageModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     if activate:
@@ -141,12 +141,12 @@ def _registry_stamp() -> tuple[Any, ...]:
     return (stamp["n"], stamp["at"], model, connection.settings_dict["NAME"])
 
 
-def warm_index() -> engine.WarmIndex:
+def warm_index() -> warm.WarmIndex:
     stamp = _registry_stamp()
     with _warm_lock:
         if _warm.get("stamp") != stamp:
-            records = engine.prepare(registry_records())
-            _warm["index"] = engine.WarmIndex(active_matcher(), records)
+            records = preparing.prepare(registry_records())
+            _warm["index"] = warm.WarmIndex(active_matcher(), records)
             _warm["stamp"] = stamp
         return _warm["index"]
 
@@ -168,9 +168,11 @@ def match_record(
     `values` may hold full_name, nik, birth_date, sex, kelurahan_code, address,
     mother_name, birth_place and kk_number; any may be missing.
     """
-    record = {column: _text(values.get(column)) for column in engine.COLUMNS}
+    record = {column: _text(values.get(column)) for column in preparing.COLUMNS}
     record["record_id"] = "baru"
-    prepared = engine.prepare(pl.DataFrame([record], schema=dict.fromkeys(engine.COLUMNS, pl.Utf8)))
+    prepared = preparing.prepare(
+        pl.DataFrame([record], schema=dict.fromkeys(preparing.COLUMNS, pl.Utf8))
+    )
     index = warm_index()
     threshold = settings.LINKAGE_REVIEW_THRESHOLD
     pairs = index.match(prepared, threshold=threshold)
@@ -182,7 +184,7 @@ def match_record(
         pairs.select("record_id_r")
         .join(index.registry, left_on="record_id_r", right_on="record_id", how="left")
         .rename({"record_id_r": "record_id"})
-        .select(engine.PREPARED_COLUMNS)
+        .select(preparing.PREPARED_COLUMNS)
     )
     mine = pl.concat([prepared] * pairs.height) if pairs.height else prepared.clear()
     explanations = index.matcher.explanations(mine, theirs)
@@ -231,7 +233,7 @@ def dedupe_registry(run: MatchRun) -> MatchRun:
     threshold = run.params.get("threshold") or settings.LINKAGE_REVIEW_THRESHOLD
     try:
         matcher = active_matcher()
-        records = engine.prepare(registry_records())
+        records = preparing.prepare(registry_records())
         pairs = matcher.dedupe(records, threshold=threshold)
         counts = _record_pairs(run, matcher, records, pairs)
         if run.params.get("auto"):
@@ -275,7 +277,3 @@ def _record_pairs(
         for pair, explanation in zip(pairs.iter_rows(named=True), explanations, strict=True)
     )
     return pairs_record(run, inputs)
-
-
-def pair_rule_label(rule: str) -> str:
-    return str(PairRule(rule).label)

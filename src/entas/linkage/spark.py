@@ -40,7 +40,7 @@ from pyspark.sql import functions as F  # noqa: N812
 from splink import Linker
 from splink.backends.spark import SparkAPI, similarity_jar_location
 
-from entas.linkage import engine
+from entas.linkage import engine, preparing
 
 SPARK_DIALECT = "spark"
 JARO_WINKLER_UDF = "entas_jaro_winkler"
@@ -184,7 +184,7 @@ def spark_dedupe(
     records = prepared if isinstance(prepared, DataFrame) else _to_spark(spark, prepared)
     api = SparkAPI(spark_session=spark, break_lineage_method=break_lineage_method)
     register_udfs(spark)
-    table = api.register(records.select(*engine.PREPARED_COLUMNS))
+    table = api.register(records.select(*preparing.PREPARED_COLUMNS))
     linker = Linker(table, spark_settings(model), log_level=None)
     predicted = linker.inference.predict(threshold_match_probability=threshold)
     return _with_rules(predicted.as_spark_dataframe())
@@ -192,7 +192,9 @@ def spark_dedupe(
 
 def _to_spark(spark: SparkSession, prepared: pl.DataFrame) -> DataFrame:
     # Spark reads Arrow's classic string layout, not the string views Polars uses now.
-    arrow = prepared.select(engine.PREPARED_COLUMNS).to_arrow(compat_level=pl.CompatLevel.oldest())
+    arrow = prepared.select(preparing.PREPARED_COLUMNS).to_arrow(
+        compat_level=pl.CompatLevel.oldest()
+    )
     return spark.createDataFrame(arrow)
 
 

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from entas.linkage import engine
+from entas.linkage import engine, preparing
+from entas.linkage.clusters import clusters
 
 HELP = "Deduplikasi berkas individu (CSV) tanpa basis data."
 DEFAULT_THRESHOLD = 0.9
@@ -34,9 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(options: dict[str, Any], stdout: TextIO) -> int:
     threshold = options["threshold"]
     if not 0 <= threshold <= 1:
-        raise engine.LinkageInputError("--threshold harus antara 0 dan 1.")
+        raise preparing.LinkageInputError("--threshold harus antara 0 dan 1.")
     started = time.perf_counter()
-    records = engine.prepare(engine.read_persons(options["input"]))
+    records = preparing.prepare(preparing.read_persons(options["input"]))
     if options["train"]:
         matcher = engine.Matcher(engine.train(records))
     elif options["model"]:
@@ -49,9 +50,9 @@ def run(options: dict[str, Any], stdout: TextIO) -> int:
     )
     summary: dict[str, Any] = {"records": records.height, "pairs": pairs.height}
     if options["clusters"]:
-        clusters = engine.clusters(pairs, records["record_id"], threshold=threshold)
-        clusters.write_csv(options["clusters"])
-        summary["clusters"] = clusters["cluster_id"].n_unique()
+        grouped = clusters(pairs, records["record_id"], threshold=threshold)
+        grouped.write_csv(options["clusters"])
+        summary["clusters"] = grouped["cluster_id"].n_unique()
     summary["seconds"] = round(time.perf_counter() - started, 2)
     stdout.write(json.dumps(summary) + "\n")
     return 0

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from entas.linkage import engine
+from entas.linkage import engine, preparing
 
 HELP = "Latih model pencocokan dari data itu sendiri."
 
@@ -27,8 +27,8 @@ def run(options: dict[str, Any], stdout: TextIO) -> int:
         stdout.write(json.dumps({"version": saved.version, "records": saved.record_count}) + "\n")
         return 0
     if not options["output"]:
-        raise engine.LinkageInputError("--output wajib dengan --input.")
-    records = engine.prepare(engine.read_persons(options["input"]))
+        raise preparing.LinkageInputError("--output wajib dengan --input.")
+    records = preparing.prepare(preparing.read_persons(options["input"]))
     model = engine.train(records, seed=options["seed"])
     options["output"].write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
     stdout.write(json.dumps({"records": records.height, "output": str(options["output"])}) + "\n")

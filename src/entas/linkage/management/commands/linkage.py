@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from entas.linkage.engine import LinkageInputError
+from entas.linkage.preparing import LinkageInputError
 
 SUBCOMMANDS = ("dedupe", "train", "registry", "match")
 
