@@ -262,3 +262,9 @@ def test_cli_refuses_bad_input_with_exit_2(tmp_path: Path):
             "2",
         )
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_training_on_too_little_data_says_so():
+    frame = records(person("a", **SITI), person("b", **(SITI | {"full_name": "Bambang"})))
+    with pytest.raises(preparing.LinkageInputError, match="terlalu sedikit"):
+        engine.train(frame)

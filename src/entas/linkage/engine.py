@@ -32,7 +32,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-from entas.linkage.preparing import PREPARED_COLUMNS
+from entas.linkage.preparing import PREPARED_COLUMNS, LinkageInputError
 
 DEFAULT_MODEL = Path(__file__).parent / "data" / "model.json"
 PAIR_SCHEMA = {
@@ -170,7 +170,7 @@ def prediction_rules() -> list[Any]:
     ]
 
 
-def training_rules() -> list[Any]:
+def training_rules() -> list[tuple[str, ...]]:
     """Expectation maximisation sessions, each teaching the fields it does not block on.
 
     Pairs sharing a NIK show how one person's other fields vary between sources; pairs of
@@ -180,11 +180,7 @@ def training_rules() -> list[Any]:
     never a training block: family members share the address and the No. KK, and relatives
     may share a name, which would teach the model to forgive a different birth date.
     """
-    return [
-        block_on("nik"),
-        block_on("birth_date", "sex"),
-        block_on("name_sorted", "kecamatan_code"),
-    ]
+    return [("nik",), ("birth_date", "sex"), ("name_sorted", "kecamatan_code")]
 
 
 def settings_creator(
@@ -231,13 +227,38 @@ def train(prepared: pl.DataFrame, *, seed: int = 1, max_pairs: float = 2e6) -> d
     api = _duckdb_api()
     table = _register(api, prepared, "records")
     linker = Linker(table, settings_creator(), log_level=None)
-    linker.training.estimate_probability_two_random_records_match([block_on("nik")], recall=0.8)
+    _estimate_prior(linker, prepared)
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
-    for rule in training_rules():
+    # A session without pairs is skipped before Splink sees it (a registry keeps each NIK
+    # once): a failed session would leave the linker's settings without its comparison.
+    sessions = [keys for keys in training_rules() if _has_pairs(prepared, keys)]
+    if not sessions:
+        raise LinkageInputError(_TOO_FEW)
+    for keys in sessions:
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, fix_probability_two_random_records_match=True
+            block_on(*keys), fix_probability_two_random_records_match=True
         )
     return _with_floors(linker.misc.save_model_to_json())
+
+
+_TOO_FEW = "Data terlalu sedikit untuk melatih model: tidak ada pasangan yang bisa dipelajari."
+
+
+def _has_pairs(prepared: pl.DataFrame, keys: tuple[str, ...]) -> bool:
+    groups = prepared.drop_nulls(list(keys)).group_by(list(keys)).len()
+    return bool((groups["len"] > 1).any())
+
+
+def _estimate_prior(linker: Linker, prepared: pl.DataFrame) -> None:
+    """The share of pairs that match, from records sharing a NIK; where none do (a registry
+    keeps a NIK once), from records sharing name and birth date."""
+    for keys, recall in ((("nik",), 0.8), (("name_sorted", "birth_date"), 0.6)):
+        if _has_pairs(prepared, keys):
+            linker.training.estimate_probability_two_random_records_match(
+                [block_on(*keys)], recall=recall
+            )
+            return
+    raise LinkageInputError(_TOO_FEW)
 
 
 # A level the training data never showed (a day and month swapped, say) keeps a small m

@@ -128,6 +128,30 @@ def model_train(*, actor: Any, activate: bool = True) -> LinkageModel:
     return model
 
 
+@transaction.atomic
+def model_activate(*, actor: Any, model: LinkageModel) -> LinkageModel:
+    """Make `model` the one every run, import and report lookup uses from now on."""
+    LinkageModel.objects.filter(is_active=True).exclude(pk=model.pk).update(is_active=False)
+    LinkageModel.objects.filter(pk=model.pk).update(is_active=True)
+    model.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="linkage.model_activate",
+        target=model,
+        summary=f"Model pencocokan v{model.version} dipakai.",
+    )
+    return model
+
+
+def model_train_start(*, actor: Any) -> None:
+    """Queue a training on the registry; the worker runs `model_train`."""
+    from entas.linkage.tasks import train_task  # the task module imports this one
+
+    audit_record(actor=actor, action="linkage.model_train_start", summary="")
+    user_id = actor.pk if getattr(actor, "pk", None) else None
+    transaction.on_commit(lambda: train_task.enqueue(user_id))
+
+
 # --- the warm index ------------------------------------------------------------------------
 
 _warm_lock = threading.Lock()
@@ -231,6 +255,9 @@ def dedupe_registry(run: MatchRun) -> MatchRun:
     above the review threshold (and every same-NIK pair) for people to decide."""
     MatchRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     threshold = run.params.get("threshold") or settings.LINKAGE_REVIEW_THRESHOLD
+    active = LinkageModel.objects.filter(is_active=True).first()
+    if active:
+        MatchRun.objects.filter(pk=run.pk).update(model=active)
     try:
         matcher = active_matcher()
         records = preparing.prepare(registry_records())

@@ -13,4 +13,7 @@ urlpatterns = [
     path("penggabungan/<int:pk>/batalkan/", views.merge_undo, name="merge_undo"),
     path("proses/", views.runs, name="runs"),
     path("proses/deduplikasi/", views.run_dedupe, name="run_dedupe"),
+    path("model/", views.models, name="models"),
+    path("model/latih/", views.model_train, name="model_train"),
+    path("model/<int:pk>/pakai/", views.model_activate, name="model_activate"),
 ]

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,11 +21,12 @@ from django.views.decorators.http import require_POST
 from entas.accounts import access
 from entas.accounts.access import SignedInRequest
 from entas.core.exceptions import EntasError
+from entas.core.models import AuditEvent
 from entas.core.services import audit_record
 from entas.linkage import merging, review, selectors
 from entas.linkage.choices import PairStatus
 from entas.linkage.forms_review import DecisionForm, QueueFilterForm
-from entas.linkage.models import CandidatePair
+from entas.linkage.models import CandidatePair, LinkageModel
 from entas.linkage.selectors import PairSide
 
 QUEUE_PAGE_SIZE = 50
@@ -222,3 +223,46 @@ def runs(request: SignedInRequest) -> HttpResponse:
     page = Paginator(selectors.run_list(), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "can_review": access.can_review_linkage(request.user)}
     return render(request, "linkage/runs.html", context)
+
+
+@login_required
+def models(request: SignedInRequest) -> HttpResponse:
+    """The trained model versions, the one in use, and (for reviewers) train or switch."""
+    _require(access.can_match_report(request.user))
+    context = {
+        "models": LinkageModel.objects.select_related("created_by")[:50],
+        "can_review": access.can_review_linkage(request.user),
+        "last_failure": AuditEvent.objects.filter(action="linkage.model_train_failed").first(),
+    }
+    return render(request, "linkage/models.html", context)
+
+
+@login_required
+@require_POST
+def model_train(request: SignedInRequest) -> HttpResponse:
+    _require(access.can_review_linkage(request.user))
+    from entas.linkage.services import model_train_start
+
+    model_train_start(actor=request.user)
+    messages.success(
+        request,
+        _(
+            "Pelatihan model dijadwalkan. Versi baru muncul di sini setelah selesai, "
+            "lalu langsung dipakai."
+        ),
+    )
+    return redirect("linkage:models")
+
+
+@login_required
+@require_POST
+def model_activate(request: SignedInRequest, pk: int) -> HttpResponse:
+    _require(access.can_review_linkage(request.user))
+    from entas.linkage.services import model_activate as activate
+
+    model = get_object_or_404(LinkageModel, pk=pk)
+    activate(actor=request.user, model=model)
+    messages.success(
+        request, _("Model v%(version)s sekarang dipakai.") % {"version": model.version}
+    )
+    return redirect("linkage:models")
