@@ -268,3 +268,21 @@ def test_training_on_too_little_data_says_so():
     frame = records(person("a", **SITI), person("b", **(SITI | {"full_name": "Bambang"})))
     with pytest.raises(preparing.LinkageInputError, match="terlalu sedikit"):
         engine.train(frame)
+
+
+def test_address_from_separate_columns_leaves_blank_parts_out():
+    frame = pl.DataFrame(
+        {
+            "address": ["Jl. Melati No. 5", None, "", "Gg. Mawar"],
+            "rt": ["003", "", "4", None],
+            "rw": ["002", None, "", "1"],
+        }
+    )
+    joined = frame.select(
+        preparing.address_with_rt_rw(pl.col("address"), pl.col("rt"), pl.col("rw"))
+    ).to_series()
+    assert joined.to_list() == ["Jl. Melati No. 5 RT 003 RW 002", None, "RT 4", "Gg. Mawar RW 1"]
+    # Read back as the model reads it: the street and the RT/RW apart.
+    prepared = records(person("a", address=joined[0]), person("b", address=joined[3]))
+    assert prepared["rt_rw"].to_list() == ["3/2", "/1"]  # RT unknown, RW 1
+    assert prepared["street"].to_list()[1] == "gang mawar"

@@ -21,11 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from django.conf import settings
 from django.db import connection
 
 from entas.imports import schema
 from entas.imports.models import ChangeKind
 from entas.imports.staging import FILE, FKEY, ROW, Staged
+from entas.linkage import preparing
+from entas.linkage.services import warm_index
 from entas.registry import choices as c
 from entas.registry.models import (
     DIFFICULTY_FIELDS,
@@ -369,11 +372,6 @@ def _match_fuzzy(
     review: _file, ROW, person_r (registry id), match_probability, match_weight, rule,
     explanation (JSON text).
     """
-    from django.conf import settings
-
-    from entas.linkage import preparing
-    from entas.linkage.services import warm_index
-
     unknown = persons.filter(pl.col("pid").is_null())
     if unknown.is_empty() or unknown.height > FUZZY_ROW_LIMIT:
         return persons, pl.DataFrame()
@@ -453,15 +451,7 @@ def _engine_records(rows: pl.DataFrame) -> pl.DataFrame:
     def text(name: str) -> pl.Expr:
         return pl.col(name).cast(pl.Utf8) if name in rows.columns else pl.lit(None, pl.Utf8)
 
-    address = pl.concat_str(
-        [
-            text("address").fill_null(""),
-            pl.lit(" RT "),
-            text("rt").fill_null(""),
-            pl.lit(" RW "),
-            text("rw").fill_null(""),
-        ]
-    )
+    address = preparing.address_with_rt_rw(text("address"), text("rt"), text("rw"))
     return rows.select(
         pl.col("_uid").cast(pl.Utf8).alias("record_id"),
         text("nik").alias("nik"),

@@ -32,7 +32,7 @@ from entas.core.services import audit_record
 from entas.imports import cleaning, readers, schema
 from entas.imports.exceptions import ImportFileError
 from entas.imports.models import ColumnMapping
-from entas.linkage.preparing import COLUMNS, prepare
+from entas.linkage.preparing import COLUMNS, address_with_rt_rw, prepare
 from entas.linkage.services import active_matcher
 from entas.wilayah.models import Region
 from entas.wilayah.selectors import deployment_code
@@ -218,13 +218,8 @@ def _as_columns(frame: pl.DataFrame) -> pl.DataFrame:
     for name in WANTED:
         if name not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-    neighbourhood = pl.concat_str(
-        pl.lit("RT ") + pl.col("rt"), pl.lit("RW ") + pl.col("rw"), separator=" ", ignore_nulls=True
-    )
-    neighbourhood = pl.when(neighbourhood == "").then(None).otherwise(neighbourhood)
-    address = pl.concat_str(pl.col("address"), neighbourhood, separator=" ", ignore_nulls=True)
     return frame.with_columns(
-        pl.when(address == "").then(None).otherwise(address).alias("address"),
+        address_with_rt_rw(pl.col("address"), pl.col("rt"), pl.col("rw")).alias("address"),
         pl.coalesce("kelurahan_code", _code_from_names()).alias("kelurahan_code"),
     ).select(COLUMNS)
 

@@ -188,6 +188,20 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     return prepared
 
 
+def address_with_rt_rw(address: pl.Expr, rt: pl.Expr, rw: pl.Expr) -> pl.Expr:
+    """One address text from a source's separate columns ("Jl. X No. 5 RT 3 RW 2"), the way
+    other sources write it in one cell; blank parts are left out, all blank is null."""
+
+    def part(label: str, value: pl.Expr) -> pl.Expr:
+        value = value.cast(pl.Utf8).str.strip_chars()
+        return pl.when(value != "").then(pl.lit(label) + value)
+
+    text = pl.concat_str(
+        [part("", address), part("RT ", rt), part("RW ", rw)], separator=" ", ignore_nulls=True
+    )
+    return pl.when(text != "").then(text)
+
+
 def _distinct(frame: pl.DataFrame, column: str, outputs: dict[str, pl.Expr]) -> pl.DataFrame:
     """`outputs` (expressions on a column named "v") computed once per distinct value of
     `column` and spread back over the rows, in row order; a null value gives nulls."""

@@ -79,15 +79,9 @@ def registry_records(
         pl.col("birth_date").str.slice(0, 10),
         "sex",
         "birth_place",
-        pl.concat_str(
-            [
-                pl.col("address").fill_null(""),
-                pl.lit(" RT "),
-                pl.col("rt").fill_null(""),
-                pl.lit(" RW "),
-                pl.col("rw").fill_null(""),
-            ]
-        ).alias("address"),
+        preparing.address_with_rt_rw(pl.col("address"), pl.col("rt"), pl.col("rw")).alias(
+            "address"
+        ),
         "kelurahan_code",
         "mother_name",
         "kk_number",

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
+from entas.linkage.preparing import address_with_rt_rw
+
 
 def _dotted_code(column: str) -> pl.Expr:
     """3374011001 → 33.74.01.1001 (the Kemendagri form the registry uses)."""
@@ -23,15 +25,7 @@ def _dotted_code(column: str) -> pl.Expr:
 
 def _dtsen(directory: Path) -> pl.LazyFrame:
     members = pl.scan_csv(directory / "dtsen_anggota.csv", infer_schema=False)
-    address = pl.concat_str(
-        [
-            pl.col("alamat_ktp"),
-            pl.lit(" RT "),
-            pl.col("rt_ktp").fill_null(""),
-            pl.lit(" RW "),
-            pl.col("rw_ktp").fill_null(""),
-        ]
-    )
+    address = address_with_rt_rw(pl.col("alamat_ktp"), pl.col("rt_ktp"), pl.col("rw_ktp"))
     return members.with_row_index("row", offset=1).select(
         pl.concat_str([pl.lit("d"), pl.col("row").cast(pl.Utf8)]).alias("record_id"),
         pl.col("nomor_induk_kependudukan").alias("nik"),
