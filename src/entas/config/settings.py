@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "entas.wilayah",
     "entas.accounts",
     "entas.registry",
+    "entas.targeting",
     "entas.linkage",
     "entas.imports",
     "entas.synth",
