@@ -66,6 +66,22 @@ def can_match_report(user: object) -> bool:
     return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
 
 
+def can_view_targeting(user: object) -> bool:
+    """May open periods, their counts per area and comparisons (no names)."""
+    return role_of(user) in AGGREGATE_ROLES
+
+
+def can_manage_targeting(user: object) -> bool:
+    """May edit poverty lines, rule sets and score weights; create, classify, freeze periods;
+    record field findings by hand and handle alerts."""
+    return role_of(user) == Role.ADMIN
+
+
+def can_edit_causes(user: object) -> bool:
+    """May add or remove a family's causes of poverty (within their scope)."""
+    return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
+
+
 def can_export(user: object) -> bool:
     """May download by-name-by-address lists (within their scope)."""
     return can_view_registry(user)

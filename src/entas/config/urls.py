@@ -6,6 +6,7 @@ urlpatterns = [
     path("registri/", include("entas.registry.urls")),
     path("impor/", include("entas.imports.urls")),
     path("pencocokan/", include("entas.linkage.urls")),
+    path("sasaran/", include("entas.targeting.urls")),
     path("ekspor/", include("entas.imports.urls_exports")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -18,7 +18,7 @@ from entas.registry.models import Household
 from entas.targeting import choices as c
 from entas.targeting import engine, selectors
 from entas.targeting.exceptions import TargetingError
-from entas.targeting.models import FieldFinding, Period, PovertyLine, RuleSet, ScoreModel
+from entas.targeting.models import Alert, FieldFinding, Period, PovertyLine, RuleSet, ScoreModel
 from entas.targeting.parameters import rules_from, weights_from
 
 PERIOD_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,19}$")
@@ -306,3 +306,26 @@ def finding_record(
             summary=f"{c.FindingOutcome(outcome).label} ({observed_on})",
         )  # fmt: skip
     return finding
+
+
+def alert_resolve(*, actor: Any, alert: Alert, note: str) -> Alert:
+    """Close an alert with what was done about it."""
+    if alert.resolved_at is not None:
+        raise TargetingError(_("Peringatan ini sudah ditangani."), code="resolved")
+    if not note.strip():
+        raise TargetingError(
+            _("Tuliskan apa yang dilakukan terhadap peringatan ini."), field="note"
+        )
+    with transaction.atomic():
+        alert.resolved_at, alert.resolved_by = timezone.now(), actor
+        alert.resolution_note = note.strip()
+        alert.save(update_fields=["resolved_at", "resolved_by", "resolution_note", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="targeting.alert_resolve",
+            target=alert,
+            trail=f"household:{alert.household_id}",
+            summary=alert.message,
+            reason=note,
+        )
+    return alert

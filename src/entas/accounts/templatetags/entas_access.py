@@ -40,6 +40,7 @@ def navigation(context: dict[str, Any]) -> list[MenuItem]:
     pages = [
         (access.can_view_registry(user), "registry:search", _("Cari")),
         (access.can_view_aggregates(user), "registry:summary", _("Ringkasan")),
+        (access.can_view_targeting(user), "targeting:index", _("Sasaran")),
         (access.can_export(user), "exports:page", _("Ekspor")),
         (access.can_import(user), "imports:list", _("Impor")),
         (access.can_match_report(user), "linkage:index", _("Pencocokan")),
