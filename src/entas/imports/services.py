@@ -37,6 +37,8 @@ from entas.imports.models import (
 )
 from entas.registry import choices as c
 from entas.registry.models import Household, Membership, Person, PersonNameToken
+from entas.targeting import graduation
+from entas.targeting.choices import AlertSource
 from entas.wilayah.models import Region
 from entas.wilayah.selectors import deployment_code
 
@@ -335,6 +337,7 @@ def _write(
     with transaction.atomic():
         ImportChange.objects.filter(batch=batch).delete()
         writing.write(plan, batch=batch, source=records_source, as_of=as_of)
+        plan.counts["graduated_seen"] = _graduated_seen(plan, batch, source)
         batch.source = source
         batch.counts = plan.counts
         batch.status = ImportStatus.COMMITTED
@@ -348,6 +351,18 @@ def _write(
             summary=_summary(batch),
             changes={"counts": plan.counts, "files": [item["name"] for item in batch.files]},
         )
+
+
+def _graduated_seen(plan: linking.Plan, batch: ImportBatch, source: str) -> int:
+    """Alert for graduated families that this file lists again (issue 5: reappearance)."""
+    if plan.matched_households.is_empty():
+        return 0
+    return graduation.reappearance_check(
+        household_ids=plan.matched_households.get_column("hid").unique().to_list(),
+        source=AlertSource.IMPORT,
+        reference=f"impor:{batch.pk}",
+        seen_in=_("impor %(source)s #%(id)s") % {"source": source.upper(), "id": batch.pk},
+    )
 
 
 def _summary(batch: ImportBatch) -> str:

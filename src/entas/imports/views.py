@@ -136,6 +136,7 @@ COUNT_LABELS = (
     ("persons_updated", _("Individu berubah")),
     ("persons_left", _("Anggota keluar")),
     ("unchanged", _("Tidak berubah")),
+    ("graduated_seen", _("Keluarga graduasi muncul lagi (peringatan)")),
 )
 
 
