@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from entas.targeting import choices as c
 from entas.targeting.parameters import ASSET_CODES, SCORE_COLUMNS, Rules, Weights
 
@@ -232,6 +234,10 @@ def insert_sql(
     return sql, params
 
 
+class FileInputError(Exception):
+    """Input files that cannot be classified; the message (Indonesian) says why."""
+
+
 def classify_files(
     sources: list[Path], out: Path, *, rules: Rules, lines: Lines, weights: Weights
 ) -> int:
@@ -241,7 +247,19 @@ def classify_files(
     with duckdb.connect() as con:
         con.execute("SET preserve_insertion_order = false")
         paths = ", ".join(_literal(str(path)) for path in sources)
-        con.execute(f"CREATE VIEW inputs AS SELECT * FROM read_parquet([{paths}])")
+        try:
+            con.execute(f"CREATE VIEW inputs AS SELECT * FROM read_parquet([{paths}])")
+        except duckdb.Error as error:
+            raise FileInputError(
+                _("Berkas masukan tidak dapat dibaca sebagai Parquet: %(error)s") % {"error": error}
+            ) from error
+        present = {row[0] for row in con.sql("DESCRIBE inputs").fetchall()}
+        missing = [name for name in INPUT_COLUMNS if name not in present]
+        if missing:
+            raise FileInputError(
+                _("Kolom berikut tidak ada di berkas masukan: %(columns)s.")
+                % {"columns": ", ".join(missing)}
+            )
         query = f"WITH {classified_sql(rules, lines, weights)} SELECT * FROM result"
         con.execute(f"COPY ({query}) TO {_literal(str(out))} (FORMAT parquet)")
         rows = con.sql(f"SELECT COUNT(*) FROM read_parquet({_literal(str(out))})").fetchall()
