@@ -150,17 +150,7 @@ LINE_FIELDS = (
 
 def line_create(*, actor: Any, **values: Any) -> PovertyLine:
     """A new poverty line (version 1)."""
-    if PovertyLine.objects.filter(
-        is_current=True,
-        **{k: values[k] for k in ("kind", "basis", "region_code", "effective_from")},
-    ).exists():
-        raise TargetingError(
-            _(
-                "Garis yang sama (jenis, dasar, wilayah, tanggal berlaku) sudah ada; "
-                "ubah garis itu."
-            ),
-            code="duplicate",
-        )
+    _refuse_duplicate(values)
     with transaction.atomic():
         line = PovertyLine.objects.create(created_by=_user(actor), **_line_values(values))
         audit_record(
@@ -184,6 +174,7 @@ def line_revise(*, actor: Any, line: PovertyLine, reason: str, **values: Any) ->
     }
     if not changed:
         raise TargetingError(_("Tidak ada yang berubah."), code="unchanged")
+    _refuse_duplicate(merged, revising=line)
     with transaction.atomic():
         line.is_current = False
         line.save(update_fields=["is_current", "updated_at"])
@@ -195,6 +186,24 @@ def line_revise(*, actor: Any, line: PovertyLine, reason: str, **values: Any) ->
             changes=changed, reason=reason,
         )  # fmt: skip
     return revised
+
+
+def _refuse_duplicate(values: dict[str, Any], revising: PovertyLine | None = None) -> None:
+    """One current line per kind, basis, region and date (the database constraint too)."""
+    same = PovertyLine.objects.filter(
+        is_current=True,
+        **{k: values[k] for k in ("kind", "basis", "region_code", "effective_from")},
+    )
+    if revising is not None:
+        same = same.exclude(pk=revising.pk)
+    if same.exists():
+        raise TargetingError(
+            _(
+                "Garis yang sama (jenis, dasar, wilayah, tanggal berlaku) sudah ada; "
+                "ubah garis itu."
+            ),
+            code="duplicate",
+        )
 
 
 def _line_values(values: dict[str, Any]) -> dict[str, Any]:
