@@ -162,6 +162,15 @@ def _asset_sql(vendor: str, code: str) -> str:
     return f"CASE WHEN {value} = 1 OR {value} = 'true' OR {value} > 0 THEN 1 ELSE 0 END"
 
 
+# A record with only money or a desil says nothing about the house: it must neither hide an
+# older record that does, nor give the household an intercept-only score.
+_HAS_HOUSING = (
+    " AND (floor_area_m2 IS NOT NULL OR "
+    + " OR ".join(f"{column} <> ''" for column in SCORE_COLUMNS)
+    + ")"
+)
+
+
 def _latest(where: str, columns: str) -> str:
     """The newest welfare record per household as of the reference date, among `where`."""
     return (
@@ -197,7 +206,7 @@ def registry_inputs_sql(vendor: str, *, on: dt.date, findings_from: dt.date) -> 
         + _latest(" AND desil IS NOT NULL", "household_id, desil, desil_source")
         + " d ON d.household_id = h.id AND d.n = 1 LEFT JOIN "
         + _latest(
-            "",
+            _HAS_HOUSING,
             "id, household_id, assets, floor_area_m2, " + ", ".join(SCORE_COLUMNS),
         )
         + " w ON w.household_id = h.id AND w.n = 1"
