@@ -7,8 +7,10 @@ explanation of a past period never changes when data, lines or rules change late
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 
+from entas.registry import choices as registry_choices
 from entas.targeting import choices as c
 from entas.targeting.models import Classification, PovertyLine
 from entas.targeting.parameters import rules_from
@@ -25,6 +27,11 @@ class Explanation:
 def rupiah(amount: int | Decimal | float) -> str:
     """Rp391.000 — Indonesian thousands separator, no decimals."""
     return "Rp" + f"{Decimal(str(amount)):,.0f}".replace(",", ".")
+
+
+def _source_label(choices: type[TextChoices], code: str) -> str:
+    """The label an officer knows ("DTSEN desil nasional"), not the stored code."""
+    return str(dict(choices.choices).get(code, code)) if code else "-"
 
 
 def line_label(line: PovertyLine) -> str:
@@ -49,7 +56,7 @@ def _expenditure_steps(row: Classification, multiple: float) -> list[str]:
         "Pengeluaran per kapita %(amount)s/bulan (sumber %(source)s, data per %(as_of)s)."
     ) % {
         "amount": rupiah(row.expenditure or 0),
-        "source": row.expenditure_source or "-",
+        "source": _source_label(registry_choices.Source, row.expenditure_source),
         "as_of": row.expenditure_as_of.isoformat() if row.expenditure_as_of else "-",
     }
     extreme, poverty = row.extreme_line, row.poverty_line
@@ -78,7 +85,7 @@ def _desil_steps(row: Classification, cuts: dict[str, int]) -> list[str]:
     cut = cuts.get(row.status)
     ranked = _("Tidak ada data pengeluaran; desil %(desil)s (sumber %(source)s).") % {
         "desil": row.desil,
-        "source": row.desil_source or "-",
+        "source": _source_label(registry_choices.DesilSource, row.desil_source),
     }
     if cut is None:
         return [
