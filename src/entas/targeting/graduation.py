@@ -119,12 +119,12 @@ def _raise(graduations: Any, *, source: str, reference: str, seen_in: str) -> in
     latest: dict[int, Graduation] = {}
     for graduation in graduations.order_by("period__ends_on"):
         latest[graduation.household_id] = graduation
-    already = set(
-        Alert.objects.filter(
-            household_id__in=latest, kind=c.AlertKind.REAPPEARED, source=source,
-            reference=reference, resolved_at__isnull=True,
-        ).values_list("household_id", flat=True)
-    )  # fmt: skip
+    # One alert per graduation, whoever sees the family again (a later period, an import, a
+    # report) and whether or not it has been handled since: the next one needs a new graduation.
+    raised = Alert.objects.filter(household_id__in=latest, kind=c.AlertKind.REAPPEARED).values_list(
+        "household_id", "created_at"
+    )
+    already = {household for household, at in raised if at >= latest[household].created_at}
     alerts = [
         Alert(
             household_id=household,
