@@ -2,13 +2,16 @@
 refused with its own Indonesian message before anything reaches SQL."""
 
 import copy
+import datetime as dt
 from typing import Any
 
 import pytest
 
-from entas.targeting import defaults
+from entas.targeting import defaults, services
 from entas.targeting.exceptions import TargetingError
+from entas.targeting.models import RuleSet
 from entas.targeting.parameters import Graduation, LineChoice, Rules, rules_from, weights_from
+from entas.targeting.selectors import line_in_force
 
 STATUSES = "ekstrem, miskin, rentan, tidak_miskin, tanpa_data, keluar"
 OUTCOMES = "layak, mampu, pindah, meninggal, tidak_ditemukan, ganda"
@@ -233,3 +236,39 @@ def test_bad_weights_are_refused_with_their_message(path, value, message):
 @pytest.mark.parametrize("data", [None, [], "bobot", 1.5])
 def test_weights_must_be_an_object(data):
     assert refusal(weights_from, data) == "Bobot harus berupa objek JSON."
+
+
+@pytest.mark.parametrize("region", ["3", "33.7", "33-74", "x", 33])
+def test_a_pinned_line_region_must_be_a_region_code(region):
+    data = changed(defaults.rules(), ("poverty_line", "region"), region)
+    assert refusal(rules_from, data) == (
+        "“poverty_line.region” harus kode wilayah seperti 00, 33 atau 33.74 (atau kosong)."
+    )
+
+
+@pytest.mark.django_db
+def test_a_pinned_region_chooses_the_provincial_line_over_a_newer_national_one():
+    rules = rules_from(changed(defaults.rules(), ("poverty_line", "region"), "33"))
+    on = dt.date(2025, 6, 30)
+
+    pinned = line_in_force(choice=rules.poverty_line, on=on)
+    newest = line_in_force(choice=rules_from(defaults.rules()).poverty_line, on=on)
+
+    assert (pinned.region_code, pinned.effective_from, pinned.amount) == (
+        "33",
+        dt.date(2024, 9, 1),
+        521093,
+    )
+    assert (newest.region_code, newest.effective_from, newest.amount) == (
+        "00",
+        dt.date(2025, 3, 1),
+        609160,
+    )
+
+
+@pytest.mark.django_db
+def test_a_rule_set_with_a_nul_character_is_refused_before_the_database(admin_dinsos):
+    data = changed(defaults.rules(), ("extreme_line", "basis"), "USD 2.15\x00")
+    with pytest.raises(TargetingError, match="karakter NUL"):
+        services.rules_load(actor=admin_dinsos, name="x", parameters=data)
+    assert RuleSet.objects.count() == 1

@@ -15,6 +15,7 @@ from entas.targeting import choices as c
 from entas.targeting.exceptions import TargetingError
 
 CODE = re.compile(r"^[a-z0-9_]{1,40}$")
+REGION = re.compile(r"^(|00|\d{2}(\.\d{2}){0,2}(\.\d{4})?)$")
 SCORE_COLUMNS = {
     "floor_type": registry_choices.FloorType,
     "wall_type": registry_choices.WallType,
@@ -32,6 +33,7 @@ ASSET_CODES = tuple(registry_choices.Asset.values)
 class LineChoice:
     kind: str
     basis: str  # "" accepts any basis
+    region: str = ""  # "" lets the newest line of the city, province or Indonesia win
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,13 @@ def _line(data: dict[str, Any], key: str) -> LineChoice:
         )
     if not isinstance(basis, str) or len(basis) > 80:
         raise _fail(_("“%(key)s.basis” harus teks (paling panjang 80).") % {"key": key})
-    return LineChoice(kind=kind, basis=basis)
+    region = section.get("region", "")
+    if not isinstance(region, str) or not REGION.match(region):
+        raise _fail(
+            _("“%(key)s.region” harus kode wilayah seperti 00, 33 atau 33.74 (atau kosong).")
+            % {"key": key}
+        )
+    return LineChoice(kind=kind, basis=basis, region=region)
 
 
 def _status(value: object, path: str) -> str:

@@ -35,6 +35,8 @@ def line_in_force(
     )
     if choice.basis:
         lines = lines.filter(basis=choice.basis)
+    if choice.region:
+        lines = lines.filter(region_code=choice.region)
     found = sorted(lines, key=lambda line: (line.effective_from, len(line.region_code)))
     if not found:
         raise TargetingError(

@@ -6,10 +6,11 @@ set, the weights and the lines.
 """
 
 import datetime as dt
+import json
 import re
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -256,20 +257,36 @@ def weights_load(
 def _parameters_load(
     model: Any, label: str, *, actor: Any, name: str, parameters: Any, note: str, activate: bool
 ) -> Any:
-    with transaction.atomic():
-        last = model.objects.select_for_update().order_by("-version").first()
-        created = model.objects.create(
-            version=(last.version + 1) if last else 1,
-            name=name.strip() or label,
-            parameters=parameters,
-            note=note,
-            created_by=_user(actor),
-        )
-        audit_record(
-            actor=actor, action=f"targeting.{label}_load", target=created, summary=str(created)
-        )
-        if activate:
-            parameters_activate(actor=actor, chosen=created)
+    if "\\u0000" in json.dumps(parameters) or "\x00" in name + note:
+        raise TargetingError(_("Parameter tidak boleh memuat karakter NUL."), code="parameters")
+    try:
+        with transaction.atomic():
+            return _parameters_create(
+                model, label, actor=actor, name=name, parameters=parameters, note=note,
+                activate=activate,
+            )  # fmt: skip
+    except IntegrityError as error:  # another version was saved at the same moment
+        raise TargetingError(
+            _("Versi lain baru saja disimpan bersamaan; coba simpan lagi."), code="conflict"
+        ) from error
+
+
+def _parameters_create(
+    model: Any, label: str, *, actor: Any, name: str, parameters: Any, note: str, activate: bool
+) -> Any:
+    last = model.objects.select_for_update().order_by("-version").first()
+    created = model.objects.create(
+        version=(last.version + 1) if last else 1,
+        name=name.strip() or label,
+        parameters=parameters,
+        note=note,
+        created_by=_user(actor),
+    )
+    audit_record(
+        actor=actor, action=f"targeting.{label}_load", target=created, summary=str(created)
+    )
+    if activate:
+        parameters_activate(actor=actor, chosen=created)
     return created
 
 
