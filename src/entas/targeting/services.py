@@ -35,6 +35,10 @@ def period_create(
             code="bad_code",
             field="code",
         )
+    if len(name) > 60:
+        raise TargetingError(
+            _("Nama periode paling panjang 60 karakter."), code="bad_name", field="name"
+        )
     if ends_on < starts_on:
         raise TargetingError(
             _("Tanggal akhir periode tidak boleh sebelum tanggal mulai."), field="ends_on"
