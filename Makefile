@@ -49,6 +49,10 @@ demo: synth var/secret_key
 	@echo "Contoh berkas untuk dicoba di /impor/: var/contoh-impor/ (DTSEN keluarga + anggota, P3KE)"
 	$(ENTAS) linkage registry > /dev/null
 	@echo "Deduplikasi registri selesai: pasangan kandidat menunggu di /pencocokan/antrean/"
+	$(ENTAS) classify --period 2025-01 --freeze > /dev/null
+	$(ENTAS) synth_quarter --as-of 2025-04-15 --seed $(SEED) > /dev/null
+	$(ENTAS) classify --period 2025-Q2 --compare 2025-01 | tail -n +1
+	@echo "Sasaran: periode Januari 2025 dan Triwulan II 2025 di /sasaran/ (bandingkan di /sasaran/bandingkan/)"
 	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \

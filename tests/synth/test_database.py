@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from entas.core.models import AuditEvent
+from entas.linkage.models import CandidatePair
 from entas.registry.models import (
     Household,
     Membership,
@@ -20,6 +21,7 @@ from entas.registry.services import name_tokens
 from entas.synth.exceptions import SynthError
 from entas.synth.models import GroundTruthHousehold, GroundTruthPerson
 from entas.synth.services import synthetic_registry_delete, synthetic_registry_load
+from entas.targeting.models import Classification, FamilyCause
 
 pytestmark = pytest.mark.usefixtures("regions")
 
@@ -130,6 +132,26 @@ def test_replace_removes_the_earlier_synthetic_data_only():
     assert GroundTruthPerson.objects.count() == result.tally.registry_persons
     assert result.deleted["households"] > 0
     assert AuditEvent.objects.filter(action="synth.load").count() == 2
+
+
+def test_replace_also_removes_what_later_work_wrote_about_the_synthetic_city():
+    # given a synthetic city that was deduplicated, classified and frozen (as `make demo` does)
+    synthetic_registry_load(households=300, seed=1)
+    call_command("linkage", "registry", stdout=StringIO())
+    call_command("classify", "--period", "2025-01", "--freeze", stdout=StringIO())
+    assert Classification.objects.count() > 0
+    assert CandidatePair.objects.count() > 0
+    # when another city replaces it
+    result = synthetic_registry_load(households=250, seed=2, replace=True)
+    # then the pairs, the snapshot and the now empty period are gone, so a second demo can
+    # classify January again
+    connection.check_constraints()
+    assert result.deleted["periods"] == 1
+    assert not CandidatePair.objects.exists()
+    assert not Classification.objects.exists()
+    assert not FamilyCause.objects.exists()
+    call_command("classify", "--period", "2025-01", stdout=StringIO())
+    assert Classification.objects.count() == Household.objects.filter(status="aktif").count()
 
 
 def test_loading_into_a_registry_with_synthetic_data_is_refused_without_replace():

@@ -13,11 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from entas.core.bulk import refresh_statistics
 from entas.core.services import audit_record
+from entas.linkage.models import CandidatePair, Merge
 from entas.registry.models import (
     Household,
     Membership,
@@ -32,6 +33,14 @@ from entas.synth.loader import SOURCE, DatabaseSink
 from entas.synth.models import GroundTruthHousehold, GroundTruthPerson
 from entas.synth.profile import CityFrame, city_frame
 from entas.synth.writers import FileSink
+from entas.targeting.models import (
+    Alert,
+    Classification,
+    FamilyCause,
+    FieldFinding,
+    Graduation,
+    Period,
+)
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_VERSION = 1
@@ -236,6 +245,7 @@ def _synthetic_delete() -> dict[str, int]:
     synthetic_persons = GroundTruthPerson.objects.values("person")
     Household.objects.filter(source=SOURCE).update(current_welfare=None)
     return {
+        **_work_on_synthetic_delete(synthetic_persons),
         "name_tokens": _raw_delete(PersonNameToken.objects.filter(person__in=synthetic_persons)),
         "programme_receipts": _raw_delete(ProgrammeReceipt.objects.filter(source=SOURCE)),
         "memberships": _raw_delete(Membership.objects.filter(household__source=SOURCE)),
@@ -245,6 +255,35 @@ def _synthetic_delete() -> dict[str, int]:
         "truth_households": _raw_delete(GroundTruthHousehold.objects.all()),
         "households": _raw_delete(Household.objects.filter(source=SOURCE)),
     }
+
+
+def _work_on_synthetic_delete(synthetic_persons: QuerySet[Any]) -> dict[str, int]:
+    """What later work wrote about synthetic families: linkage pairs and merges, targeting
+    snapshots, causes, findings, graduations and alerts; then the periods left empty."""
+    households = Household.objects.filter(source=SOURCE).values("pk")
+    deleted = {
+        "alerts": _raw_delete(Alert.objects.filter(household__in=households)),
+        "graduations": _raw_delete(Graduation.objects.filter(household__in=households)),
+        "classifications": _raw_delete(Classification.objects.filter(household__in=households)),
+        "findings": _raw_delete(FieldFinding.objects.filter(household__in=households)),
+        "causes": _raw_delete(FamilyCause.objects.filter(household__in=households)),
+        "merges": _raw_delete(
+            Merge.objects.filter(
+                Q(survivor_person__in=synthetic_persons)
+                | Q(merged_person__in=synthetic_persons)
+                | Q(survivor_household__in=households)
+                | Q(merged_household__in=households)
+            )
+        ),
+        "candidate_pairs": _raw_delete(
+            CandidatePair.objects.filter(
+                Q(person_l__in=synthetic_persons) | Q(person_r__in=synthetic_persons)
+            )
+        ),
+    }
+    empty = Period.objects.exclude(pk__in=Classification.objects.values("period"))
+    deleted["periods"] = _raw_delete(empty.exclude(pk__in=Graduation.objects.values("period")))
+    return deleted
 
 
 def _raw_delete(queryset: QuerySet[Any]) -> int:
