@@ -55,9 +55,9 @@ def test_rupiah_uses_indonesian_thousands():
         (
             609_160,
             "Rentan miskin",
-            f"Tidak di bawah {POVERTY}, tetapi di bawah 1.2 × garis itu = Rp730.992.",
+            f"Tidak di bawah {POVERTY}, tetapi di bawah 1,2 × garis itu = Rp730.992.",
         ),
-        (730_992, "Tidak miskin", f"Tidak di bawah 1.2 × {POVERTY} = Rp730.992."),
+        (730_992, "Tidak miskin", f"Tidak di bawah 1,2 × {POVERTY} = Rp730.992."),
     ],
 )
 def test_expenditure_explanations(june_2025, amount, status_label, verdict):
@@ -133,12 +133,12 @@ def test_score_and_candidate_sentences(june_2025):
     assert explained(june_2025, poorer)[2] == [
         "Pengeluaran per kapita Rp500.000/bulan (sumber DTSEN, data per 2025-02-01).",
         f"Tidak di bawah {EXTREME}, tetapi di bawah {POVERTY}.",
-        "Skor proksi 50.0; 0% keluarga lain lebih rendah. "
+        "Skor proksi 50,0; 0% keluarga lain lebih rendah. "
         "Termasuk kandidat verval (skor rendah, belum berstatus ekstrem).",
         RULES,
     ]
     assert (
-        explained(june_2025, better)[2][2] == "Skor proksi 63.0; 100% keluarga lain lebih rendah."
+        explained(june_2025, better)[2][2] == "Skor proksi 63,0; 100% keluarga lain lebih rendah."
     )
 
 

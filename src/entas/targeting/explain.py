@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import TextChoices
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from entas.registry import choices as registry_choices
@@ -32,6 +33,11 @@ def rupiah(amount: int | Decimal | float) -> str:
 def _source_label(choices: type[TextChoices], code: str) -> str:
     """The label an officer knows ("DTSEN desil nasional"), not the stored code."""
     return str(dict(choices.choices).get(code, code)) if code else "-"
+
+
+def decimal(value: float, places: int | None = None) -> str:
+    """1,2 in Indonesian, 1.2 in English: the active language's decimal mark."""
+    return formats.number_format(value, places)
 
 
 def line_label(line: PovertyLine) -> str:
@@ -71,11 +77,15 @@ def _expenditure_steps(row: Classification, multiple: float) -> list[str]:
     elif row.status == c.Status.VULNERABLE:
         verdict = _(
             "Tidak di bawah %(poverty)s, tetapi di bawah %(multiple)s × garis itu = %(limit)s."
-        ) % {"poverty": line_label(poverty), "multiple": multiple, "limit": rupiah(vulnerable)}
+        ) % {
+            "poverty": line_label(poverty),
+            "multiple": decimal(multiple),
+            "limit": rupiah(vulnerable),
+        }
     else:
         verdict = _("Tidak di bawah %(multiple)s × %(poverty)s = %(limit)s.") % {
             "poverty": line_label(poverty),
-            "multiple": multiple,
+            "multiple": decimal(multiple),
             "limit": rupiah(vulnerable),
         }
     return [spent, verdict]
@@ -121,8 +131,8 @@ def classification_explain(row: Classification) -> Explanation:
     else:
         steps.append(_("Tidak ada data pengeluaran, desil, maupun temuan lapangan."))
     if row.score is not None:
-        score = _("Skor proksi %(score).1f; %(share).0f%% keluarga lain lebih rendah.") % {
-            "score": row.score,
+        score = _("Skor proksi %(score)s; %(share).0f%% keluarga lain lebih rendah.") % {
+            "score": decimal(row.score, 1),
             "share": (row.score_rank or 0) * 100,
         }
         if row.is_candidate:

@@ -37,7 +37,8 @@ def line_in_force(
         lines = lines.filter(basis=choice.basis)
     if choice.region:
         lines = lines.filter(region_code=choice.region)
-    found = sorted(lines, key=lambda line: (line.effective_from, len(line.region_code)))
+    depth = {code: depth for depth, code in enumerate(reversed(regions))}  # "00" is 0
+    found = sorted(lines, key=lambda line: (line.effective_from, depth[line.region_code]))
     if not found:
         raise TargetingError(
             _(
