@@ -77,7 +77,7 @@ class Cause(models.TextChoices):
 
 
 class CauseSource(models.TextChoices):
-    DERIVED = "turunan", _("Diturunkan dari data anggota")
+    DERIVED = "turunan", _("Diturunkan dari data registri")
     VERVAL = "verval", _("Temuan verval")
     MANUAL = "manual", _("Diubah petugas")
 
