@@ -11,6 +11,9 @@
 5. record linkage of up to 1M synthetic person records: quality against the ground truth
    and against a generic Splink model, speed, memory, blocking, the warm path
    (bench_linkage; its synthetic city is kept in var/bench_linkage).
+6. targeting: classification of a 500,000-household city on PostgreSQL and SQLite against
+   the same rules in a Python loop, and of 10 M households from Parquet files with DuckDB
+   (bench_targeting; its cities and files are kept in var/bench_targeting).
 
 Work files go to var/bench (removed at the start of a run). PostgreSQL is used when
 a server answers on 127.0.0.1:5432; its database `entas_bench` is dropped and recreated.
@@ -72,6 +75,8 @@ def main() -> None:
     run_script("bench_import.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
     section("5. Record linkage: 100k, 300k and 1M person records of one city")
     run_script("bench_linkage.py")
+    section("6. Targeting: 500,000 households in the database, 10 M from files (DuckDB)")
+    run_script("bench_targeting.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
 
 
 def section(title: str) -> None:
