@@ -137,7 +137,9 @@ def child(kind: str, url: str = "", *extra: str) -> dict[str, Any]:
     started = time.perf_counter()
     completed = subprocess.run(command, env=env_for(url), cwd=ROOT, capture_output=True, text=True)
     if completed.returncode:
-        sys.exit(f"--child {kind} failed:\n{completed.stderr[-4000:]}")
+        error = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "?"
+        print(f"  !! --child {kind} failed: {error}")
+        return {}
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     result["wall"] = time.perf_counter() - started
     return result
@@ -225,6 +227,8 @@ def database_bench(name: str, url: str, arguments: argparse.Namespace) -> dict[s
         f" peak {known['synth_peak_mb']} MB"
     )
     result = child("classify", url, "--runs", str(arguments.runs))
+    if not result:
+        return {}
     rows = result["rows"]
     runs = result["runs"]
     median = statistics.median(runs)
@@ -244,8 +248,8 @@ def database_bench(name: str, url: str, arguments: argparse.Namespace) -> dict[s
     )
     print(f"    counts: {result['counts']}; process peak {result['peak_mb']} MB")
     figures = {**result, "rows": rows, "median": median, "insert": statistics.median(inserts)}
-    if not arguments.skip_baseline:
-        baseline = child("baseline", url)
+    baseline = {} if arguments.skip_baseline else child("baseline", url)
+    if baseline:
         figures["baseline"] = baseline
         print(
             f"  baseline, same rules row by row in Python: {baseline['total']:.2f} s"
@@ -255,11 +259,13 @@ def database_bench(name: str, url: str, arguments: argparse.Namespace) -> dict[s
             f" differs from SQL in {baseline['different']} rows"
         )
         print(
-            f"    SQL is {baseline['total'] / median:.1f}× faster than the loop"
-            f" (whole period_classify), {baseline['total'] / figures['insert']:.1f}×"
-            " (INSERT … SELECT alone)"
+            f"    loop ÷ SQL: {baseline['total'] / median:.2f} against the whole period_classify,"
+            f" {baseline['total'] / figures['insert']:.2f} against the INSERT … SELECT alone"
+            " (above 1: SQL is faster)"
         )
     quarter = child("quarter", url)
+    if not quarter:
+        return figures
     figures["quarter"] = quarter
     print(
         f"  synthetic quarter ({QUARTER_AS_OF}) for {quarter['households']:,} households:"
@@ -835,7 +841,7 @@ def summary(figures: dict[str, dict[str, Any]], arguments: argparse.Namespace) -
     )
     print(f"|{'-' * 36}|{'-' * 12}:|{'-' * 9}:|{'-' * 13}:|{'-' * 8}:|------|")
     for name in ("PostgreSQL", "SQLite"):
-        if name not in figures:
+        if not figures.get(name):
             continue
         figure = figures[name]
         rows = figure["rows"]
