@@ -9,7 +9,6 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from entas.core.services import audit_record
@@ -19,6 +18,7 @@ from entas.targeting.exceptions import TargetingError
 from entas.targeting.models import FamilyCause, Period
 
 LISTED = (c.Status.EXTREME, c.Status.POOR)
+CHUNK = 500  # ids per statement: SQLite allows 999 parameters
 DIFFICULTIES = (
     "seeing", "hearing", "walking", "hands", "learning", "behaviour", "communicating",
     "self_care", "remembering",
@@ -78,29 +78,41 @@ def _derived_sql() -> str:
 
 
 def causes_derive(*, period: Period) -> int:
-    """Bring derived causes in line with the data for the families listed in `period`."""
+    """Bring derived causes in line with the data for the families listed in `period`.
+
+    The database derives the (family, cause) pairs; only the difference with the stored
+    causes (a few rows per family on the list) is written.
+    """
     on = period.ends_on
     params: list[Any] = [
         _years_before(on, 60), _years_before(on, 15), _years_before(on, 65),
         _years_before(on, 7), _years_before(on, 19), period.pk, on, on, period.pk,
     ]  # fmt: skip
-    derived = _derived_sql()
-    now = timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM targeting_familycause WHERE source = %s AND NOT EXISTS"
-            f" (SELECT 1 FROM ({derived}) d WHERE d.household_id ="
-            " targeting_familycause.household_id AND d.cause = targeting_familycause.cause)",
-            [c.CauseSource.DERIVED, *params],
+    with connection.cursor() as cursor:
+        cursor.execute(_derived_sql(), params)
+        wanted = {(household, cause) for household, cause in cursor.fetchall()}
+    with transaction.atomic():
+        existing = {
+            (household, cause): (pk, source)
+            for pk, household, cause, source in FamilyCause.objects.values_list(
+                "pk", "household_id", "cause", "source"
+            ).iterator(chunk_size=10_000)
+        }
+        stale = [
+            pk
+            for key, (pk, source) in existing.items()
+            if source == c.CauseSource.DERIVED and key not in wanted
+        ]
+        for start in range(0, len(stale), CHUNK):
+            FamilyCause.objects.filter(pk__in=stale[start : start + CHUNK]).delete()
+        created = FamilyCause.objects.bulk_create(
+            (
+                FamilyCause(household_id=household, cause=cause, source=c.CauseSource.DERIVED)
+                for household, cause in sorted(wanted - existing.keys())
+            ),
+            batch_size=CHUNK,
         )
-        cursor.execute(
-            "INSERT INTO targeting_familycause (household_id, cause, source, is_present, note,"
-            f" created_at, updated_at) SELECT d.household_id, d.cause, %s, %s, '', %s, %s"
-            f" FROM ({derived}) d WHERE NOT EXISTS (SELECT 1 FROM targeting_familycause f"
-            " WHERE f.household_id = d.household_id AND f.cause = d.cause)",
-            [c.CauseSource.DERIVED, True, now, now, *params],
-        )
-        return cursor.rowcount
+    return len(created)
 
 
 def cause_set(

@@ -37,12 +37,12 @@ def period_graduate(*, period: Period) -> int:
     if len(recent) < criteria.periods:
         return 0
     listed, better = split_statuses(criteria.above)
-    above_throughout = set(
+    above_throughout = (  # a subquery: on a city it names hundreds of thousands of families
         Classification.objects.filter(period__in=recent, status__in=better)
         .values("household_id")
         .annotate(n=Count("id"))
         .filter(n=criteria.periods)
-        .values_list("household_id", flat=True)
+        .values("household_id")
     )
     last_listed = dict(
         Classification.objects.filter(

@@ -4,15 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('targeting', '0002_default_lines_rules'),
+        ("targeting", "0002_default_lines_rules"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='familycause',
-            name='source',
-            field=models.CharField(choices=[('turunan', 'Diturunkan dari data registri'), ('verval', 'Temuan verval'), ('manual', 'Diubah petugas')], max_length=8, verbose_name='sumber'),
+            model_name="familycause",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("turunan", "Diturunkan dari data registri"),
+                    ("verval", "Temuan verval"),
+                    ("manual", "Diubah petugas"),
+                ],
+                max_length=8,
+                verbose_name="sumber",
+            ),
         ),
     ]
