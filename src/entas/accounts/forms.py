@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -45,7 +46,7 @@ class AuditFilterForm(forms.Form):
     dari = _date_field(_("Dari tanggal"))
     sampai = _date_field(_("Sampai tanggal"))
     sasaran = forms.CharField(
-        label=_("Sasaran"),
+        label=pgettext_lazy("audit", "Sasaran"),
         required=False,
         max_length=40,
         help_text=_("keluarga:ID (termasuk anggotanya) atau individu:ID"),

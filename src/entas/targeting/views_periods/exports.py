@@ -13,7 +13,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from entas.accounts import access
 from entas.accounts.access import SignedInRequest
@@ -183,7 +183,7 @@ COMPARE_HEADER = (
     gettext_lazy("Di periode B"),
     gettext_lazy("Masuk (baru)"),
     gettext_lazy("Kembali masuk"),
-    gettext_lazy("Keluar"),
+    pgettext_lazy("perbandingan periode", "Keluar"),
     gettext_lazy("Tetap"),
 )
 
