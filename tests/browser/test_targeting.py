@@ -269,8 +269,7 @@ def test_admin_runs_two_periods_and_compares_them_on_a_desktop(
     finding = page.locator("form", has=page.get_by_role("button", name="Simpan temuan"))
     finding.get_by_label("Hasil kunjungan").select_option(label="Sudah mampu")
     finding.get_by_label("Tanggal kunjungan").fill("2025-05-10")
-    # Filled by name: the cause form's note has the same id (see the report).
-    finding.locator("textarea[name=note]").fill("Usaha warung sudah berjalan")
+    finding.get_by_label("Catatan").fill("Usaha warung sudah berjalan")
     finding.get_by_role("button", name="Simpan temuan").click()
 
     expect(page.locator(".messages")).to_have_text(

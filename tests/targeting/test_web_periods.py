@@ -699,6 +699,18 @@ def test_registry_household_page_links_to_targeting(client_for, admin_dinsos, ci
     assert reverse("targeting:household", args=[household.pk]) in response.content.decode()
 
 
+def test_the_cause_and_finding_notes_have_their_own_ids_and_labels(client_for, admin_dinsos, city):
+    household = city["extreme_a"]
+
+    page = client_for(admin_dinsos).get(reverse("targeting:household", args=[household.pk]))
+
+    html = page.content.decode()
+    for form in ("cause", "finding"):
+        assert html.count(f'id="{form}_note"') == 1
+        assert html.count(f'for="{form}_note"') == 1
+    assert 'id="id_note"' not in html
+
+
 def test_officer_edits_causes_audited_and_kept_through_reclassification(
     client_for, officer_tembalang, classified, city
 ):

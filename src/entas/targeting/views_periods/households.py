@@ -28,6 +28,8 @@ from entas.targeting.models import Alert, FieldFinding
 from entas.targeting.views_periods.common import require
 
 ALERTS_PAGE_SIZE = 50
+# Both forms have a `note`; distinct ids keep each label on its own field.
+CAUSE_IDS, FINDING_IDS = "cause_%s", "finding_%s"
 
 
 @login_required
@@ -67,8 +69,8 @@ def _render_household(
         "alerts": household.alerts.select_related("resolved_by"),
         "can_edit_causes": access.can_edit_causes(user),
         "can_manage": access.can_manage_targeting(user),
-        "cause_form": cause_form or CauseForm(),
-        "finding_form": finding_form or FindingForm(),
+        "cause_form": cause_form or CauseForm(auto_id=CAUSE_IDS),
+        "finding_form": finding_form or FindingForm(auto_id=FINDING_IDS),
     }
     return render(request, "targeting/household.html", context, status=status)
 
@@ -78,7 +80,7 @@ def _render_household(
 def household_cause(request: SignedInRequest, household_id: int) -> HttpResponse:
     require(access.can_edit_causes(request.user))
     household = access_household(request.user, household_id)
-    form = CauseForm(request.POST)
+    form = CauseForm(request.POST, auto_id=CAUSE_IDS)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -106,7 +108,7 @@ def household_cause(request: SignedInRequest, household_id: int) -> HttpResponse
 def household_finding(request: SignedInRequest, household_id: int) -> HttpResponse:
     require(access.can_manage_targeting(request.user))
     household = access_household(request.user, household_id)
-    form = FindingForm(request.POST)
+    form = FindingForm(request.POST, auto_id=FINDING_IDS)
     if form.is_valid():
         try:
             services.finding_record(actor=request.user, household=household, **form.cleaned_data)
