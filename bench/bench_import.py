@@ -37,12 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from postgres import PG_ADMIN, postgres_available, postgres_recreate, url_of
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ENTAS = str(BIN / "entas")
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "entas_bench_import"
-PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
+PG_URL = url_of(PG_NAME)
 FAMILIES, MEMBERS, P3KE = "dtsen_keluarga.csv", "dtsen_anggota.csv", "p3ke_individu.csv"
 MEMORY_GOAL_MB = 1536
 POSTGRES_GOAL = 250_000  # persons per second end to end, issue 3
@@ -188,29 +189,9 @@ def fresh_database(url: str, work: Path) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     else:
-        postgres_recreate()
+        postgres_recreate(PG_NAME)
     entas(url, work, "migrate", "--no-input", "-v", "0")
     entas(url, work, "load_regions")
-
-
-def postgres_recreate() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {PG_NAME}")
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, connect_timeout=3) as connection:
-            connection.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means "skip PostgreSQL"
-        print(f"PostgreSQL not available ({error.__class__.__name__}); skipped.")
-        return False
-    return True
 
 
 def postgres_version() -> str:
@@ -641,7 +622,7 @@ def main() -> None:
     polars = baseline("polars", [folder / MEMBERS], work)
     copy: dict[str, Any] = {}
     if use_postgres:
-        postgres_recreate()
+        postgres_recreate(PG_NAME)
         copy = baseline("copy", [folder / MEMBERS, folder / FAMILIES], work, PG_URL)
     report_baselines(duck, polars, copy, members)
 

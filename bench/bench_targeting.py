@@ -47,13 +47,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from postgres import postgres_available, postgres_recreate, url_of
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 ENTAS = str(BIN / "entas")
 WORK = ROOT / "var" / "bench_targeting"
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_NAME = "entas_bench_targeting"
-PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
+PG_URL = url_of(PG_NAME)
 SQLITE_URL = f"sqlite:///{WORK / 'registry.sqlite3'}"
 PERIOD = ("2025-01", "Januari 2025", "2025-01-01", "2025-01-31")
 QUARTER = ("2025-Q2", "Triwulan II 2025", "2025-04-01", "2025-06-30")
@@ -159,26 +160,6 @@ def git(*arguments: str) -> str:
     ).stdout.strip()
 
 
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, connect_timeout=3) as connection:
-            connection.execute("SELECT 1")
-    except Exception as error:  # noqa: BLE001 - any failure means "skip PostgreSQL"
-        print(f"PostgreSQL not available ({error.__class__.__name__}); skipped.")
-        return False
-    return True
-
-
-def postgres_recreate() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {PG_NAME}")
-
-
 # --- the databases ---------------------------------------------------------------------
 
 
@@ -198,7 +179,7 @@ def city(name: str, url: str, arguments: argparse.Namespace) -> dict[str, Any]:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     else:
-        postgres_recreate()
+        postgres_recreate(PG_NAME)
     entas(url, "migrate", "--no-input", "-v", "0")
     entas(url, "load_regions")
     seconds, peak, _out = measured(
