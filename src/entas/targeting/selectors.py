@@ -110,6 +110,13 @@ class AreaMoves:
     stayed: int = 0  # in the list in both
     left_reasons: dict[str, int] = field(default_factory=dict)  # B's status (or "absent")
 
+    def add(self, moves: "AreaMoves") -> None:
+        """Count `moves` (a smaller area) into this one."""
+        for name in MOVES:
+            setattr(self, name, getattr(self, name) + getattr(moves, name))
+        for reason, count in moves.left_reasons.items():
+            self.left_reasons[reason] = self.left_reasons.get(reason, 0) + count
+
     @property
     def in_a(self) -> int:
         return self.left + self.stayed
@@ -191,7 +198,7 @@ def period_compare(
             moves.code[:8], AreaMoves(code=moves.code[:8], name=names.get(moves.code[:8], ""))
         )
         for target in (parent, total):
-            _add(target, moves)
+            target.add(moves)
     return Comparison(
         first=first,
         second=second,
@@ -204,10 +211,3 @@ def period_compare(
 
 def _with_parents(codes: Iterable[str]) -> set[str]:
     return {code for kelurahan in codes for code in (kelurahan, kelurahan[:8])}
-
-
-def _add(target: AreaMoves, moves: AreaMoves) -> None:
-    for name in MOVES:
-        setattr(target, name, getattr(target, name) + getattr(moves, name))
-    for reason, count in moves.left_reasons.items():
-        target.left_reasons[reason] = target.left_reasons.get(reason, 0) + count

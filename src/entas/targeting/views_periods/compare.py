@@ -30,13 +30,6 @@ from entas.targeting.views_periods.common import (
 )
 
 
-def _add(target: AreaMoves, moves: AreaMoves) -> None:
-    for name in selectors.MOVES:
-        setattr(target, name, getattr(target, name) + getattr(moves, name))
-    for reason, count in moves.left_reasons.items():
-        target.left_reasons[reason] = target.left_reasons.get(reason, 0) + count
-
-
 def comparison_scoped(comparison: Comparison, areas: Areas) -> Comparison:
     """The comparison limited to the kelurahan of `areas`, kecamatan and total re-added."""
     if areas is None:
@@ -47,8 +40,8 @@ def comparison_scoped(comparison: Comparison, areas: Areas) -> Comparison:
     total = AreaMoves(code="", name=_("Wilayah tugas Anda"))
     for moves in kelurahan:
         code = moves.code[:8]
-        _add(kecamatan.setdefault(code, AreaMoves(code=code, name=names.get(code, code))), moves)
-        _add(total, moves)
+        kecamatan.setdefault(code, AreaMoves(code=code, name=names.get(code, code))).add(moves)
+        total.add(moves)
     parents = [kecamatan[code] for code in sorted(kecamatan)]
     return dataclasses.replace(comparison, kelurahan=kelurahan, kecamatan=parents, total=total)
 
