@@ -87,6 +87,48 @@ def can_export(user: object) -> bool:
     return can_view_registry(user)
 
 
+def can_manage_verval(user: object) -> bool:
+    """May create verval campaigns, choose their households, assign and reassign officers,
+    and assign companions (pendamping) to families."""
+    return role_of(user) == Role.ADMIN
+
+
+def can_visit(user: object) -> bool:
+    """May open their own list of households to visit and send visits from the phone."""
+    return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
+
+
+def is_area_coordinator(user: object) -> bool:
+    """A field officer assigned to a whole kecamatan (a TKSK): coordinates the kelurahan
+    officers there and reviews their visits."""
+    if role_of(user) != Role.FIELD_OFFICER or not isinstance(user, User):
+        return False
+    kecamatan, _kelurahan = area_codes(user)
+    return bool(kecamatan)
+
+
+def can_review_visits(user: object) -> bool:
+    """May approve or return visits in their scope: Dinsos admins and kecamatan coordinators.
+    Nobody may review a visit they made (`verval.services.visit_approve` and a database
+    constraint hold that)."""
+    return role_of(user) == Role.ADMIN or is_area_coordinator(user)
+
+
+def can_view_verval_progress(user: object) -> bool:
+    """May see campaign progress per kecamatan, kelurahan and officer (counts, no names)."""
+    return role_of(user) in AGGREGATE_ROLES
+
+
+def can_print_minutes(user: object) -> bool:
+    """May print the berita acara of a kelurahan's verval results and its BNBA attachment."""
+    return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
+
+
+def can_accompany(user: object) -> bool:
+    """May write companion notes and family plans for families they accompany (admins: all)."""
+    return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
+
+
 def area_codes(user: User) -> tuple[list[str], list[str]]:
     """The kecamatan codes and the kelurahan codes a user is assigned to."""
     codes = list(user.areas.values_list("code", flat=True))

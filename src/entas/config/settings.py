@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "entas.linkage",
     "entas.imports",
     "entas.synth",
+    "entas.verval",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,11 @@ from entas.registry.services.households import (
     member_add,
 )
 from entas.registry.services.persons import person_move_out, person_record_death, person_update
-from entas.registry.services.welfare import programme_receipt_record, welfare_record
+from entas.registry.services.welfare import (
+    programme_receipt_record,
+    welfare_record,
+    welfare_validate,
+)
 
 __all__ = [
     "MemberInput",
@@ -31,4 +35,5 @@ __all__ = [
     "person_update",
     "programme_receipt_record",
     "welfare_record",
+    "welfare_validate",
 ]

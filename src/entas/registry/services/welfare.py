@@ -43,7 +43,7 @@ def welfare_record(
     reason: str = "",
 ) -> WelfareRecord:
     """Add a dated welfare record; it becomes current unless a newer one exists."""
-    _check_welfare(values)
+    welfare_validate(values)
     _check_choice(source, c.Source.values, "source")
     with transaction.atomic():
         record, created = WelfareRecord.objects.update_or_create(
@@ -64,7 +64,7 @@ def welfare_record(
     return record
 
 
-def _check_welfare(values: dict[str, Any]) -> None:
+def welfare_validate(values: dict[str, Any]) -> None:
     allowed = {*WELFARE_CHOICES, *WELFARE_NUMBER_FIELDS, "assets", "desil"}
     unknown = set(values) - allowed
     if unknown:

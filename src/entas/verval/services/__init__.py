@@ -1,0 +1,1 @@
+"""Changing verval data. Every function validates, writes and audits in one transaction."""
