@@ -7,6 +7,7 @@ urlpatterns = [
     path("impor/", include("entas.imports.urls")),
     path("pencocokan/", include("entas.linkage.urls")),
     path("sasaran/", include("entas.targeting.urls")),
+    path("verval/", include("entas.verval.urls")),
     path("ekspor/", include("entas.imports.urls_exports")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
