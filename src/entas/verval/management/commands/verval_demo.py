@@ -84,11 +84,14 @@ class Command(BaseCommand):
         )
         write(f"Kebutuhan terbuka: {needs or 'tidak ada'}.")
         companions = result.companions
-        write(
-            f"Pendamping: {_number(companions.get('assigned', 0))} keluarga miskin ekstrem"
-            f" mendapat pendamping ({_number(companions.get('already_accompanied', 0))} sudah"
-            " didampingi)."
-        )
+        if companions is None:
+            write("Layanan pendamping belum tersedia; langkah pendamping dilewati.")
+        else:
+            write(
+                f"Pendamping: {_number(companions.get('assigned', 0))} keluarga miskin ekstrem"
+                f" mendapat pendamping ({_number(companions.get('already_accompanied', 0))}"
+                " sudah didampingi)."
+            )
         write(
             f"Masuk sebagai {PSM_PREFIX}<kode kelurahan>, demo-petugas atau demo-admin"
             f" (kata sandi {DEMO_PASSWORD})."
