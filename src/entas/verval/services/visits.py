@@ -281,12 +281,8 @@ def visit_submit(
     and writes nothing: a visit is never stored twice.
     """
     photos = photos or []
-    existing = Visit.objects.filter(client_id=data.client_id).first()
+    existing = _already_received(actor, assignment, data)
     if existing is not None:
-        if existing.assignment_id != assignment.pk or existing.officer_id != actor.pk:
-            raise VervalError(
-                _("ID kunjungan ini sudah dipakai untuk kunjungan lain."), code="client_id"
-            )
         return existing, False
     if assignment.officer_id != actor.pk:
         raise VervalError(_("Keluarga ini tidak ditugaskan kepada Anda."), code="not_assigned")
@@ -301,6 +297,10 @@ def visit_submit(
     _check_assessment(household, data, members, photos)
     with transaction.atomic():
         locked = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        # A retry that raced the first send waited for the lock: answer it with that visit.
+        existing = _already_received(actor, assignment, data)
+        if existing is not None:
+            return existing, False
         if locked.status not in c.OPEN_ASSIGNMENT:
             raise VervalError(
                 _("Kunjungan keluarga ini sudah dikirim dan menunggu pemeriksaan."), code="sent"
@@ -326,6 +326,17 @@ def visit_submit(
             trail=f"household:{household.pk}", summary=visit.get_outcome_display(),
         )  # fmt: skip
     return visit, True
+
+
+def _already_received(actor: Any, assignment: Assignment, data: VisitInput) -> Visit | None:
+    existing = Visit.objects.filter(client_id=data.client_id).first()
+    if existing is None:
+        return None
+    if existing.assignment_id != assignment.pk or existing.officer_id != actor.pk:
+        raise VervalError(
+            _("ID kunjungan ini sudah dipakai untuk kunjungan lain."), code="client_id"
+        )
+    return existing
 
 
 def _photo_save(visit: Visit, photo: PreparedPhoto) -> VisitPhoto:
@@ -444,9 +455,12 @@ def _apply_members(actor: Any, visit: Visit, household: Household, reason: str) 
     if visit.new_head is not None:
         registry.head_change(
             actor=actor, household=household, new_head=visit.new_head,
-            on=timezone.localdate(visit.visited_at), reason=reason,
+            on=_head_change_date(visit, household), reason=reason,
         )  # fmt: skip
-    for change in changes:
+    # Who joins first, then who leaves: a family whose last listed member leaves while a
+    # baby joins must not be dissolved half-way through the visit.
+    ordered = sorted(changes, key=lambda change: change["kind"] in c.LEAVING_CHANGES)
+    for change in ordered:
         kind = change["kind"]
         on = dt.date.fromisoformat(change["on"])  # checked on submit: every change has a date
         if kind == c.MemberChange.DEATH:
@@ -470,6 +484,21 @@ def _apply_members(actor: Any, visit: Visit, household: Household, reason: str) 
                 actor=actor, household=household, member=member, start_date=on,
                 start_reason=start, reason=reason,
             )  # fmt: skip
+
+
+def _head_change_date(visit: Visit, household: Household) -> dt.date:
+    """The day the head left, when they did (their death or move ends the membership that
+    day, which must not start later); otherwise the day of the visit."""
+    head_ids = {
+        pk for pk, row in _current_members(household).items()
+        if row.relationship == rc.Relationship.HEAD
+    }  # fmt: skip
+    left = [
+        dt.date.fromisoformat(change["on"])
+        for change in visit.member_changes
+        if change["kind"] in c.LEAVING_CHANGES and change.get("person_id") in head_ids
+    ]
+    return min(left, default=timezone.localdate(visit.visited_at))
 
 
 def _date_or_none(text: str | None) -> dt.date | None:
