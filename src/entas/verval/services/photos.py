@@ -66,6 +66,10 @@ def photo_prepare(upload: IO[bytes], *, size: int) -> PreparedPhoto:
             taken_at = _taken_at(exif)
             latitude, longitude = _position(exif)
             upright = ImageOps.exif_transpose(image).convert("RGB")
+    except Image.DecompressionBombError as error:
+        raise VervalError(
+            _("Ukuran gambar foto terlalu besar."), code="photo_pixels", field="photos"
+        ) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise VervalError(
             _("Berkas ini bukan foto yang dapat dibaca."), code="photo_unreadable", field="photos"
