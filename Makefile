@@ -53,6 +53,8 @@ demo: synth var/secret_key
 	$(ENTAS) synth_quarter --as-of 2025-04-15 --seed $(SEED) > /dev/null
 	$(ENTAS) classify --period 2025-Q2 --compare 2025-01 | tail -n +1
 	@echo "Sasaran: periode Januari 2025 dan Triwulan II 2025 di /sasaran/ (bandingkan di /sasaran/bandingkan/)"
+	$(ENTAS) verval_demo --period 2025-01 --seed $(SEED) --replace
+	@echo "Verval: kampanye di /verval/kampanye/ (demo-admin); tugas lapangan di /verval/lapangan/ (demo-psm-<kode kelurahan>); pemeriksaan di /verval/periksa/ (demo-petugas)"
 	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \

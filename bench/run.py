@@ -14,6 +14,9 @@
 6. targeting: classification of a 500,000-household city on PostgreSQL and SQLite against
    the same rules in a Python loop, and of 10 M households from Parquet files with DuckDB
    (bench_targeting; its cities and files are kept in var/bench_targeting).
+7. verval: balanced assignment of 20,000 families to 200 officers against round-robin,
+   visit_submit and visit_approve latency, photo_prepare of a 12-megapixel photo, and the
+   progress of a 500,000-assignment campaign (bench_verval; kept in var/bench_verval).
 
 Work files go to var/bench (removed at the start of a run). PostgreSQL is used when
 a server answers on 127.0.0.1:5432; its database `entas_bench` is dropped and recreated.
@@ -77,6 +80,8 @@ def main() -> None:
     run_script("bench_linkage.py")
     section("6. Targeting: 500,000 households in the database, 10 M from files (DuckDB)")
     run_script("bench_targeting.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
+    section("7. Verval: balanced assignment, visits sent and approved, photos, progress")
+    run_script("bench_verval.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
 
 
 def section(title: str) -> None:
