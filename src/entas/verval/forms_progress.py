@@ -45,8 +45,8 @@ class ProgressExportForm(forms.Form):
             (OFFICER, _("Per petugas")),
         ],
         initial=KECAMATAN,
+        required=False,
         error_messages={
-            "required": _("Pilih tabel yang diunduh."),
             "invalid_choice": _("Pilih tabel per kecamatan, per kelurahan atau per petugas."),
         },
     )
@@ -60,6 +60,9 @@ class ProgressExportForm(forms.Form):
             "invalid_choice": _("Pilih format XLSX atau CSV."),
         },
     )
+
+    def clean_level(self) -> str:
+        return self.cleaned_data["level"] or KECAMATAN
 
 
 class FormatForm(forms.Form):
@@ -102,7 +105,7 @@ class MinutesForm(forms.Form):
     meeting_date = forms.DateField(
         label=_("Tanggal musyawarah"),
         input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("Isi tanggal musyawarah."),
             "invalid": _("Tanggal musyawarah tidak valid; tulis seperti 03-02-2025."),
