@@ -25,7 +25,7 @@ def results(report) -> list[tuple[int, str, int | None]]:
 
 @pytest.fixture
 def families(db):
-    """Three active families, one moved away, one with no No. KK match."""
+    """Three active families and one that moved away."""
     active = [make_household() for _ in range(3)]
     moved = make_household()
     Household.objects.filter(pk=moved.pk).update(status=rc.HouseholdStatus.MOVED_OUT)
@@ -70,7 +70,7 @@ def test_xlsx_with_a_title_row_and_household_ids(tmp_path, families):
     active, _moved = families
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Daftar verval tambahan Kelurahan Bulusan"])
+    sheet.append(["Daftar verval tambahan Kelurahan Meteseh"])
     sheet.append(["ID Keluarga", "Keterangan"])
     sheet.append([active[2].pk, "usulan RT"])
     sheet.append([999_999, "salah ketik"])
