@@ -6,7 +6,6 @@ campaigns that have started, counted over the kelurahan of their areas only; a c
 anyone may not see is a 404.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -266,11 +265,3 @@ def reassign_candidates(
     if assignment_ids is not None:
         rows = rows.filter(pk__in=assignment_ids)
     return list(rows.order_by("pk"))
-
-
-def assignment_status_counts(rows: list[Assignment]) -> dict[str, int]:
-    """How many of `rows` are in each assignment status."""
-    found: dict[str, int] = defaultdict(int)
-    for row in rows:
-        found[row.status] += 1
-    return dict(found)
