@@ -98,6 +98,11 @@ def can_visit(user: object) -> bool:
     return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
 
 
+def is_field_officer(user: object) -> bool:
+    """Visits families on a phone (the officer's own list of households to visit)."""
+    return role_of(user) == Role.FIELD_OFFICER
+
+
 def is_area_coordinator(user: object) -> bool:
     """A field officer assigned to a whole kecamatan (a TKSK): coordinates the kelurahan
     officers there and reviews their visits."""
