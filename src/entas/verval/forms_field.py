@@ -9,6 +9,7 @@ kept offline.
 """
 
 import datetime as dt
+import re
 import uuid
 from typing import Any, cast
 
@@ -26,6 +27,7 @@ from entas.verval import choices as c
 from entas.verval.services.visits import MAX_PHOTOS, MemberChangeInput, NeedInput, VisitInput
 
 STAY = "tetap"
+ROW_FIELD = re.compile(r"^(member_\d+|new_\d+_|need_)")
 NEW_MEMBER_ROWS = 3
 HOUSE_FIELDS = (
     "floor_type",
@@ -356,7 +358,7 @@ class VisitForm(forms.Form):
         for name, errors in self.errors.items():
             label = self.fields[name].label if name in self.fields else ""
             message = str(errors[0])
-            if label and name.startswith(("member_", "new_", "need_")):
+            if label and ROW_FIELD.match(name):  # which member or need the error is about
                 message = f"{label}: {message}"
             return section_of(name), message
         return "", ""

@@ -127,15 +127,36 @@
 
   // --- service worker ----------------------------------------------------------------
 
+  function activated(worker) {
+    if (worker.state === "activated") { return Promise.resolve(worker); }
+    return new Promise(function (resolve) {
+      worker.addEventListener("statechange", function () {
+        if (worker.state === "activated") { resolve(worker); }
+      });
+    });
+  }
+
+  /* Ask the worker to keep these pages; `done(ok)` once it answered. A worker that is
+   * still starting may miss the message: ask again, a few times. */
   function precache(urls, done) {
     if (!("serviceWorker" in navigator)) { done(false); return; }
+    var answered = false;
+    function ask(worker, triesLeft) {
+      var channel = new MessageChannel();
+      channel.port1.onmessage = function (event) {
+        if (answered) { return; }
+        answered = true;
+        done(event.data && event.data.ok);
+      };
+      worker.postMessage({ type: "precache", urls: urls }, [channel.port2]);
+      setTimeout(function () {
+        if (!answered && triesLeft > 0) { ask(worker, triesLeft - 1); }
+      }, 5000);
+    }
     navigator.serviceWorker.register(page.dataset.swUrl, { scope: page.dataset.swScope })
       .then(function () { return navigator.serviceWorker.ready; })
-      .then(function (registration) {
-        var channel = new MessageChannel();
-        channel.port1.onmessage = function (event) { done(event.data && event.data.ok); };
-        registration.active.postMessage({ type: "precache", urls: urls }, [channel.port2]);
-      })
+      .then(function (registration) { return activated(registration.active); })
+      .then(function (worker) { ask(worker, 3); })
       .catch(function () { done(false); });
   }
 
@@ -211,7 +232,8 @@
     });
     var status = document.getElementById("offline-status");
     precache(urls, function (ok) {
-      status.textContent = ok ? text("ready") : text("noSw");
+      var copy = !ok && "serviceWorker" in navigator && navigator.serviceWorker.controller;
+      status.textContent = ok ? text("ready") : copy ? text("stale") : text("noSw");
       if (ok) { page.dataset.offlineReady = "1"; }
     });
     if (navigator.geolocation) {

@@ -49,8 +49,9 @@ function page(request) {
   return caches.open(CACHE).then((cache) =>
     fetch(request)
       .then((response) => keep(cache, request.url, response))
-      .catch(() => cache.match(request, { ignoreSearch: true })
-        .then((hit) => hit || cache.match(LIST_URL))
+      // Django answers "Vary: Cookie": the worker's copy is the signed-in officer's own.
+      .catch(() => cache.match(request.url, { ignoreSearch: true, ignoreVary: true })
+        .then((hit) => hit || cache.match(LIST_URL, { ignoreVary: true }))
         .then((hit) => hit || new Response("Offline", { status: 503, headers: { "Content-Type": "text/plain" } })))
   );
 }
