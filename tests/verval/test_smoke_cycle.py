@@ -6,14 +6,22 @@ import pytest
 from tests.factories import head_of, members_of
 
 from entas.registry import choices as rc
+from entas.registry import services as registry
 from entas.registry.models import Person
 from entas.targeting.models import FamilyCause, FieldFinding
 from entas.verval import choices as c
 from entas.verval.exceptions import VervalError
-from entas.verval.models import Need
-from entas.verval.services.visits import MemberChangeInput, NeedInput, visit_approve, visit_return
+from entas.verval.models import Assignment, Need, Visit
+from entas.verval.services import campaigns
+from entas.verval.services.visits import (
+    MemberChangeInput,
+    NeedInput,
+    visit_approve,
+    visit_return,
+    visit_submit,
+)
 
-from .builders import assigned, kelurahan_officer, submitted
+from .builders import assigned, kelurahan_officer, submitted, visit_input
 
 
 @pytest.mark.django_db
@@ -63,3 +71,38 @@ def test_return_then_approve_writes_registry(admin_dinsos, officer_tembalang):
     assert Need.objects.get(household=household).detail == "kursi_roda"
     assignment.refresh_from_db()
     assert assignment.status == c.AssignmentStatus.APPROVED
+
+
+@pytest.mark.django_db
+def test_approved_welfare_keeps_what_the_visit_did_not_ask(admin_dinsos, officer_tembalang):
+    psm = kelurahan_officer("psm_welfare")
+    (assignment,) = assigned(admin_dinsos, psm, members=2)
+    household = assignment.household
+    registry.welfare_record(
+        actor=None, household=household, as_of=dt.date(2025, 1, 15), source=rc.Source.DTSEN,
+        values={"expenditure_per_capita": 500000, "income_per_capita": 420000,
+                "assets": {"sepeda_motor": True}, "desil": 1,
+                "desil_source": rc.DesilSource.DTSEN_NATIONAL},
+    )  # fmt: skip
+    visit = submitted(psm, assignment, welfare={"expenditure_per_capita": 350000})
+    visit_approve(actor=officer_tembalang, visit=visit)
+    household.refresh_from_db()
+    current = household.current_welfare
+    assert current.source == rc.Source.VERVAL
+    assert current.expenditure_per_capita == 350000
+    assert current.income_per_capita == 420000
+    assert current.assets == {"sepeda_motor": True}
+    assert current.desil is None  # the desil keeps its own date and source in the DTSEN record
+
+
+@pytest.mark.django_db
+def test_a_visit_sent_after_reassignment_is_refused(admin_dinsos):
+    first, second = kelurahan_officer("psm_first"), kelurahan_officer("psm_second")
+    (assignment,) = assigned(admin_dinsos, first)
+    stale = Assignment.objects.get(pk=assignment.pk)  # the officer's copy, before the move
+    campaigns.assignment_reassign(
+        actor=admin_dinsos, assignments=[assignment], officer=second, reason="Cuti"
+    )
+    with pytest.raises(VervalError, match="tidak ditugaskan"):
+        visit_submit(actor=first, assignment=stale, data=visit_input())
+    assert not Visit.objects.exists()

@@ -20,7 +20,7 @@ from entas.core.services import audit_record
 from entas.registry import choices as rc
 from entas.registry import services as registry
 from entas.registry.exceptions import RegistryError
-from entas.registry.models import Household, Membership, Person
+from entas.registry.models import WELFARE_FIELDS, Household, Membership, Person
 from entas.targeting import choices as tc
 from entas.targeting.causes import cause_set
 from entas.targeting.exceptions import TargetingError
@@ -301,6 +301,8 @@ def visit_submit(
         existing = _already_received(actor, assignment, data)
         if existing is not None:
             return existing, False
+        if locked.officer_id != actor.pk:  # reassigned while the visit was on its way
+            raise VervalError(_("Keluarga ini tidak ditugaskan kepada Anda."), code="not_assigned")
         if locked.status not in c.OPEN_ASSIGNMENT:
             raise VervalError(
                 _("Kunjungan keluarga ini sudah dikirim dan menunggu pemeriksaan."), code="sent"
@@ -433,7 +435,7 @@ def _apply(actor: Any, visit: Visit) -> None:
     if visit.welfare:
         registry.welfare_record(
             actor=actor, household=household, as_of=observed_on, source=rc.Source.VERVAL,
-            values=visit.welfare, reason=reason,
+            values=_welfare_carried_forward(household) | visit.welfare, reason=reason,
         )  # fmt: skip
     _apply_location(actor, visit, household, reason)
     if visit.is_met and visit.consent == c.Consent.GIVEN:
@@ -499,6 +501,20 @@ def _head_change_date(visit: Visit, household: Household) -> dt.date:
         if change["kind"] in c.LEAVING_CHANGES and change.get("person_id") in head_ids
     ]
     return min(left, default=timezone.localdate(visit.visited_at))
+
+
+def _welfare_carried_forward(household: Household) -> dict[str, Any]:
+    """What the current record says that the visit did not ask again (income, ownership,
+    floor area, assets), so the verval record, which becomes current, loses none of it.
+    The desil is not carried: it keeps its own date and source in the older record."""
+    current = household.current_welfare
+    if current is None:
+        return {}
+    values = {name: getattr(current, name) for name in WELFARE_FIELDS}
+    values = {name: value for name, value in values.items() if value not in (None, "")}
+    if current.assets:
+        values["assets"] = current.assets
+    return values
 
 
 def _date_or_none(text: str | None) -> dt.date | None:
