@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Read by Playwright's driver when it starts: lets `context.route` see (and the offline
+# journey abort) a service worker's own requests, which `set_offline` does not reach
+# (microsoft/playwright#2311; tests/browser/test_verval_field.py).
+os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -6,11 +6,10 @@ Chromium's offline emulation (`context.set_offline`) does not reach a service wo
 requests (microsoft/playwright#2311): the worker's network-first fetch would still reach
 the live server and the "offline" pages would be fresh ones. So while offline the test also
 aborts every request Playwright sees, including the worker's (visible with the
-experimental service-worker network events, switched on below before the browser starts):
+experimental service-worker network events, switched on in tests/browser/conftest.py):
 the pages the officer opens then can only come from the worker's cache.
 """
 
-import os
 import re
 
 import pytest
@@ -24,10 +23,6 @@ from entas.targeting.models import FieldFinding
 from entas.verval import choices as c
 from entas.verval.models import Assignment, Visit
 from entas.verval.services import campaigns
-
-# Read by Playwright's driver when it starts (the session's `browser` fixture, later than
-# this module's import): lets `context.route` see and abort the service worker's requests.
-os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
