@@ -450,8 +450,8 @@ def _family_inputs(assignments: list[Any], seed: int, force_met: bool) -> list[A
     import datetime as dt
     import random
 
+    from entas.synth.verval_demo import _families, synthetic_visit
     from entas.verval import choices as c
-    from entas.verval.demo import _families, synthetic_visit
 
     families = _families([a.household_id for a in assignments])
     rng = random.Random(seed)

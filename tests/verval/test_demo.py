@@ -10,10 +10,10 @@ from django.db import transaction
 
 from entas.accounts.models import Role, User
 from entas.registry import choices as rc
-from entas.registry.models import Membership
+from entas.registry.models import Household, Membership, WelfareRecord
 from entas.targeting.models import FieldFinding
 from entas.verval import choices as c
-from entas.verval.models import Assignment, Campaign, Visit
+from entas.verval.models import Assignment, Campaign, Companionship, Need, Visit
 from entas.wilayah.models import Region
 
 pytestmark = pytest.mark.usefixtures("regions")
@@ -190,3 +190,17 @@ def test_refused_when_debug_is_off(city, settings):
 
     assert not Campaign.objects.exists()
     assert not User.objects.filter(username__startswith="demo-psm-").exists()
+
+
+def test_synth_replace_after_the_demo_leaves_no_verval_row(city):
+    # given a demo campaign whose approvals wrote verval welfare records, needs, companions
+    demo()
+    assert Need.objects.exists()
+    assert Companionship.objects.exists()
+    # when the synthetic city is made again
+    call_command("synth", households=120, seed=8, replace=True, stdout=StringIO())
+    # then no verval row of the old city is left, and the registry is the new city alone
+    for model in (Campaign, Assignment, Visit, Need, Companionship):
+        assert not model.objects.exists(), model.__name__
+    assert not WelfareRecord.objects.filter(source=rc.Source.VERVAL).exists()
+    assert Household.objects.count() >= 120

@@ -41,6 +41,18 @@ from entas.targeting.models import (
     Graduation,
     Period,
 )
+from entas.verval.models import (
+    Assignment,
+    Campaign,
+    CompanionNote,
+    Companionship,
+    FamilyPlan,
+    Need,
+    PlanGoal,
+    PlanStep,
+    Visit,
+    VisitPhoto,
+)
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_VERSION = 1
@@ -245,16 +257,40 @@ def _synthetic_delete() -> dict[str, int]:
     synthetic_persons = GroundTruthPerson.objects.values("person")
     Household.objects.filter(source=SOURCE).update(current_welfare=None)
     return {
+        **_verval_on_synthetic_delete(),
         **_work_on_synthetic_delete(synthetic_persons),
         "name_tokens": _raw_delete(PersonNameToken.objects.filter(person__in=synthetic_persons)),
         "programme_receipts": _raw_delete(ProgrammeReceipt.objects.filter(source=SOURCE)),
         "memberships": _raw_delete(Membership.objects.filter(household__source=SOURCE)),
-        "welfare_records": _raw_delete(WelfareRecord.objects.filter(source=SOURCE)),
+        # Approved verval visits add records with source "verval" to synthetic families.
+        "welfare_records": _raw_delete(WelfareRecord.objects.filter(household__source=SOURCE)),
         "persons": _raw_delete(Person.objects.filter(pk__in=synthetic_persons)),
         "truth_persons": _raw_delete(GroundTruthPerson.objects.all()),
         "truth_households": _raw_delete(GroundTruthHousehold.objects.all()),
         "households": _raw_delete(Household.objects.filter(source=SOURCE)),
     }
+
+
+def _verval_on_synthetic_delete() -> dict[str, int]:
+    """Verval rows about synthetic families (plans, notes, companions, needs, photos, visits,
+    assignments), children first; then the campaigns left with no family."""
+    households = Household.objects.filter(source=SOURCE).values("pk")
+    plans = FamilyPlan.objects.filter(household__in=households)
+    visits = Visit.objects.filter(household__in=households)
+    deleted = {
+        "plan_steps": _raw_delete(PlanStep.objects.filter(goal__plan__in=plans)),
+        "plan_goals": _raw_delete(PlanGoal.objects.filter(plan__in=plans)),
+        "family_plans": _raw_delete(plans),
+        "companion_notes": _raw_delete(CompanionNote.objects.filter(household__in=households)),
+        "companionships": _raw_delete(Companionship.objects.filter(household__in=households)),
+        "needs": _raw_delete(Need.objects.filter(household__in=households)),
+        "visit_photos": _raw_delete(VisitPhoto.objects.filter(visit__in=visits)),
+        "visits": _raw_delete(visits),
+        "assignments": _raw_delete(Assignment.objects.filter(household__in=households)),
+    }
+    empty = Campaign.objects.exclude(pk__in=Assignment.objects.values("campaign"))
+    deleted["campaigns"] = _raw_delete(empty)
+    return deleted
 
 
 def _work_on_synthetic_delete(synthetic_persons: QuerySet[Any]) -> dict[str, int]:

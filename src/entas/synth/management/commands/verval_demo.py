@@ -1,6 +1,6 @@
 """`entas verval_demo --period 2025-01 --seed 2025 [--visited 0.6] [--approved 0.7] [--replace]`
 
-The whole verval cycle on the synthetic city (see `entas.verval.demo`). Demo only: refused
+The whole verval cycle on the synthetic city (see `entas.synth.verval_demo`). Demo only: refused
 when DEBUG is off. Exit status 0 when the campaign was made, or was already there (without
 --replace, nothing is changed); 2 when it cannot be made (the message says why).
 """
@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from entas.synth.management.commands.demo_users import DEMO_PASSWORD
+from entas.synth.verval_demo import PSM_PREFIX, DemoCampaignExists, DemoResult, verval_demo_run
 from entas.verval import choices as c
-from entas.verval.demo import PSM_PREFIX, DemoCampaignExists, DemoResult, verval_demo_run
 from entas.verval.exceptions import VervalError
 
 
@@ -84,14 +84,11 @@ class Command(BaseCommand):
         )
         write(f"Kebutuhan terbuka: {needs or 'tidak ada'}.")
         companions = result.companions
-        if companions is None:
-            write("Layanan pendamping belum tersedia; langkah pendamping dilewati.")
-        else:
-            write(
-                f"Pendamping: {_number(companions.get('assigned', 0))} keluarga miskin ekstrem"
-                f" mendapat pendamping ({_number(companions.get('already_accompanied', 0))}"
-                " sudah didampingi)."
-            )
+        write(
+            f"Pendamping: {_number(companions.get('assigned', 0))} keluarga miskin ekstrem"
+            f" mendapat pendamping ({_number(companions.get('already_accompanied', 0))}"
+            " sudah didampingi)."
+        )
         write(
             f"Masuk sebagai {PSM_PREFIX}<kode kelurahan>, demo-petugas atau demo-admin"
             f" (kata sandi {DEMO_PASSWORD})."

@@ -15,7 +15,6 @@ demo campaign and its verval rows first; what approved visits wrote into the reg
 """
 
 import datetime as dt
-import importlib
 import math
 import random
 import uuid
@@ -40,6 +39,7 @@ from entas.verval import choices as c
 from entas.verval.exceptions import VervalError
 from entas.verval.models import Assignment, Campaign, Companionship, Need, Visit
 from entas.verval.services import campaigns
+from entas.verval.services.companions import companions_assign_bulk
 from entas.verval.services.visits import (
     MemberChangeInput,
     NeedInput,
@@ -91,7 +91,7 @@ class DemoResult:
     returned: int = 0
     refused: list[str] = field(default_factory=list)  # approvals refused by a registry rule
     needs: Counter[str] = field(default_factory=Counter)  # open needs by kind
-    companions: dict[str, int] | None = None  # None: the companions service is not there
+    companions: dict[str, int] = field(default_factory=dict)
     replaced: bool = False
 
     @property
@@ -498,19 +498,12 @@ def _approve(visit: Visit, reviewer: User, result: DemoResult) -> None:
     result.approved += 1
 
 
-def _companions(campaign: Campaign, admin: User) -> dict[str, int] | None:
-    """A companion for each approved extreme-poor family still found eligible: its PSM.
-
-    The companions service is looked up when the demo runs, so the demo works (and says it
-    skipped this step) in a tree where it is not there yet."""
-    try:
-        companions = importlib.import_module("entas.verval.services.companions")
-    except ModuleNotFoundError:
-        return None
+def _companions(campaign: Campaign, admin: User) -> dict[str, int]:
+    """A companion for each approved extreme-poor family still found eligible: its PSM."""
     households = Household.objects.filter(
         pk__in=Assignment.objects.filter(
             campaign=campaign, reason=c.ScopeReason.EXTREME, status=c.AssignmentStatus.APPROVED,
             visits__status=c.VisitStatus.APPROVED, visits__outcome=c.Outcome.ELIGIBLE,
         ).values("household")
     ).order_by("pk")  # fmt: skip
-    return dict(companions.companions_assign_bulk(actor=admin, households=households))
+    return dict(companions_assign_bulk(actor=admin, households=households))
