@@ -26,7 +26,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import reverse
 from playwright.sync_api import ConsoleMessage, Error, Page, expect
-from tests.browser.conftest import PHONE
+from tests.browser.journeys import assert_fits_the_phone, sign_in
 from tests.factories import make_household
 
 from entas.registry import choices as rc
@@ -38,7 +38,6 @@ from entas.targeting.models import FamilyCause, FieldFinding, PovertyLine, RuleS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NO_HORIZONTAL_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 DESKTOP = {"width": 1280, "height": 900}
 METESEH = "33.74.10.1001"  # Meteseh, kecamatan Tembalang
 JERAKAH = "33.74.16.1001"  # Jerakah, kecamatan Tugu
@@ -159,22 +158,6 @@ def page_errors(desktop: Page) -> list[str]:
     return errors
 
 
-def sign_in(page: Page, live_server, username: str, path: str = "/sasaran/") -> None:
-    page.goto(live_server.url + path)
-    expect(page).to_have_url(re.compile(r"/akun/masuk/\?next="))
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill("rahasia-uji-123")
-    page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + path)
-
-
-def assert_fits_the_phone(page: Page, what: str) -> None:
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), (
-        f"{what} scrolls sideways at {PHONE['width']} px: "
-        f"scrollWidth {page.evaluate('document.documentElement.scrollWidth')}"
-    )
-
-
 def create_period(page: Page, code: str, name: str, starts_on: str, ends_on: str) -> None:
     form = page.locator("form", has=page.get_by_role("button", name="Buat periode"))
     form.get_by_label("Kode", exact=True).fill(code)
@@ -199,7 +182,7 @@ def test_admin_runs_two_periods_and_compares_them_on_a_desktop(
     desktop: Page, live_server, admin_dinsos, city, page_errors
 ):
     page = desktop
-    sign_in(page, live_server, "admin_dinsos")
+    sign_in(page, live_server, "admin_dinsos", "/sasaran/")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Sasaran: periode dan status keluarga"
     )
@@ -354,7 +337,7 @@ def test_admin_runs_two_periods_and_compares_them_on_a_desktop(
 def test_leader_reads_counts_and_the_comparison_on_a_phone(
     phone: Page, live_server, leader, two_periods, screenshots
 ):
-    sign_in(phone, live_server, "leader")
+    sign_in(phone, live_server, "leader", "/sasaran/")
 
     periods = phone.locator("table:has(th:text-is('Periode')) tbody tr")
     expect(periods).to_have_count(2)

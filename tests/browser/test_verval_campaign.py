@@ -6,12 +6,11 @@ one in Jerakah (Tugu), where nobody works yet, so the page must say it has no of
 """
 
 import datetime as dt
-import re
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
-from tests.browser.conftest import PHONE
+from tests.browser.journeys import assert_fits_the_phone, sign_in
 from tests.conftest import _user
 from tests.factories import make_household
 
@@ -25,7 +24,6 @@ from entas.verval.models import Campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NO_HORIZONTAL_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 METESEH = "33.74.10.1001"
 JERAKAH = "33.74.16.1001"
 
@@ -52,24 +50,11 @@ def january(regions, admin_dinsos):
     return period
 
 
-def sign_in(page: Page, live_server, path: str) -> None:
-    page.goto(live_server.url + path)
-    expect(page).to_have_url(re.compile(r"/akun/masuk/\?next="))
-    page.get_by_label("Nama pengguna").fill("admin_dinsos")
-    page.get_by_label("Kata sandi").fill("rahasia-uji-123")
-    page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + path)
-
-
-def assert_fits_the_phone(page: Page, what: str) -> None:
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), f"{what} scrolls sideways at {PHONE['width']} px"
-
-
 def test_admin_creates_assigns_and_starts_a_campaign_on_a_phone(
     phone: Page, live_server, january, screenshots
 ):
     page = phone
-    sign_in(page, live_server, "/verval/kampanye/")
+    sign_in(page, live_server, "admin_dinsos", "/verval/kampanye/")
     page.get_by_role("link", name="Buat kampanye").click()
 
     page.get_by_label("Nama kampanye").fill("Verval Januari 2025")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Error, Page, expect
-from tests.browser.conftest import PHONE
+from tests.browser.journeys import assert_fits_the_phone
 from tests.verval.builders import kelurahan_officer
 from tests.verval.test_companions import CAPITAL, START, WHEELCHAIR, approved_family
 
@@ -15,8 +15,6 @@ from entas.verval.models import CompanionNote, PlanGoal, PlanStep
 from entas.verval.services import companions
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NO_HORIZONTAL_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 @pytest.fixture
@@ -45,13 +43,6 @@ def page_errors(phone: Page) -> list[str]:
     phone.on("console", on_console)
     phone.on("pageerror", on_page_error)
     return errors
-
-
-def assert_fits_the_phone(page: Page, what: str) -> None:
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), (
-        f"{what} scrolls sideways at {PHONE['width']} px: "
-        f"scrollWidth {page.evaluate('document.documentElement.scrollWidth')}"
-    )
 
 
 def test_a_companion_writes_a_note_and_builds_the_family_plan_on_a_phone(

@@ -16,6 +16,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import BrowserContext, Page, Route, expect
 from tests.browser.conftest import PHONE
+from tests.browser.journeys import NO_HORIZONTAL_OVERFLOW, sign_in
 from tests.factories import make_household
 from tests.verval.builders import KELURAHAN, campaign, kelurahan_officer
 
@@ -26,7 +27,6 @@ from entas.verval.services import campaigns
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NO_HORIZONTAL_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 LIST = "/verval/lapangan/"
 
 
@@ -46,15 +46,6 @@ def day(regions, admin_dinsos) -> dict[str, Assignment]:
     campaigns.campaign_assign_balanced(actor=admin_dinsos, campaign=made, officers=[officer])
     rows = {a.household_id: a for a in Assignment.objects.filter(campaign=made)}
     return {"wibowo": rows[wibowo.pk], "lestari": rows[lestari.pk]}
-
-
-def sign_in(page: Page, live_server, username: str, path: str) -> None:
-    page.goto(live_server.url + path)
-    expect(page).to_have_url(re.compile(r"/akun/masuk/\?next="))
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill("rahasia-uji-123")
-    page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + path)
 
 
 def go_offline(context: BrowserContext) -> None:

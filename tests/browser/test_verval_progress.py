@@ -9,28 +9,10 @@ import re
 import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
-from tests.browser.conftest import PHONE
+from tests.browser.journeys import assert_fits_the_phone, sign_in
 from tests.verval.test_progress import build_city
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NO_HORIZONTAL_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def sign_in(page: Page, live_server, username: str, path: str) -> None:
-    page.goto(live_server.url + path)
-    expect(page).to_have_url(re.compile(r"/akun/masuk/\?next="))
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill("rahasia-uji-123")
-    page.get_by_role("button", name="Masuk").click()
-    expect(page).to_have_url(live_server.url + path)
-
-
-def assert_fits_the_phone(page: Page, what: str) -> None:
-    assert page.evaluate(NO_HORIZONTAL_OVERFLOW), (
-        f"{what} scrolls sideways at {PHONE['width']} px: "
-        f"scrollWidth {page.evaluate('document.documentElement.scrollWidth')}"
-    )
 
 
 def test_coordinator_reads_progress_and_prints_the_minutes_on_a_phone(

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from PIL import ExifTags, Image
 from playwright.sync_api import Page, expect
+from tests.browser.journeys import NO_HORIZONTAL_OVERFLOW
 from tests.browser.test_phone import sign_in
 from tests.factories import head_of, members_of
 from tests.verval.builders import assigned, kelurahan_officer, visit_input
@@ -19,8 +20,6 @@ from entas.verval.services.photos import photo_prepare
 from entas.verval.services.visits import MemberChangeInput, NeedInput, visit_submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-NO_HORIZONTAL_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def _house_photo() -> bytes:
