@@ -10,7 +10,17 @@
   form.addEventListener("submit", function (event) {
     if (cleared) { return; }
     event.preventDefault();
-    caches.keys()
+    // The worker is unregistered first, so a page it was still storing cannot come back
+    // after the caches are deleted.
+    var workers = "serviceWorker" in navigator
+      ? navigator.serviceWorker.getRegistrations().then(function (registrations) {
+          return Promise.all(registrations.map(function (registration) {
+            return registration.unregister();
+          }));
+        })
+      : Promise.resolve();
+    workers
+      .then(function () { return caches.keys(); })
       .then(function (names) {
         return Promise.all(names.filter(function (name) {
           return name.indexOf("entas-") === 0;
