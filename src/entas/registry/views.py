@@ -71,7 +71,11 @@ def household_detail(request: access.SignedInRequest, household_id: int) -> Http
         trail=household.trail,
         summary="Membuka halaman keluarga",
     )
-    context = {"detail": detail, "full_nik": access.can_see_full_nik(request.user)}
+    context = {
+        "detail": detail,
+        "full_nik": access.can_see_full_nik(request.user),
+        "verval_link": access.can_accompany(request.user),
+    }
     return render(request, "registry/household.html", context)
 
 
