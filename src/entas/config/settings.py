@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "entas.imports",
     "entas.synth",
     "entas.verval",
+    "entas.interventions",
 ]
 
 MIDDLEWARE = [

@@ -387,3 +387,34 @@ class ProgrammeReceipt(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.programme}"
+
+
+class HouseholdGrant(BaseModel):
+    """An organisation (OPD or partner) may see a household: it was referred to it, or a
+    partner adopted it. Written by the interventions app, read by the registry's scope
+    (ADR 0004): OPD officers and partners see only granted households. Revoked, never
+    deleted, so who could see what stays on record."""
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="grants")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="household_grants"
+    )
+    reference = models.CharField(_("dasar"), max_length=40)  # e.g. "referral:12"
+    revoked_at = models.DateTimeField(_("dicabut"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("akses organisasi ke keluarga")
+        verbose_name_plural = _("akses organisasi ke keluarga")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "organization", "reference"],
+                condition=Q(revoked_at__isnull=True),
+                name="grant_one_live_per_reference",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "household"], name="grant_org_household"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} → {self.household_id} ({self.reference})"

@@ -20,6 +20,7 @@ from entas.core.models import AuditEvent
 from entas.registry import choices as c
 from entas.registry.models import (
     Household,
+    HouseholdGrant,
     Membership,
     Person,
     PersonNameToken,
@@ -60,13 +61,20 @@ def _scope_filter(user: User, *, through: str = "") -> Q | None:
         if not kecamatan and not kelurahan:
             return None
         return deployment & _area_filter(kecamatan, kelurahan, through=through)
+    if role in (Role.OPD_OFFICER, Role.PARTNER) and user.organization_id is not None:
+        granted = HouseholdGrant.objects.filter(
+            organization_id=user.organization_id,
+            household_id=OuterRef(f"{through}pk"),
+            revoked_at__isnull=True,
+        )
+        return deployment & Q(Exists(granted))
     return None
 
 
 def household_scope(user: User) -> QuerySet[Household]:
     """Households the user may see: the whole deployment for admins, assigned areas for
-    field officers; OPD officers and partners see only households referred to or adopted
-    by their organisation (none until the interventions module refers any)."""
+    field officers; OPD officers and partners only households granted to their
+    organisation (`HouseholdGrant`: referred to it or adopted by it)."""
     scope = _scope_filter(user)
     return Household.objects.none() if scope is None else Household.objects.filter(scope)
 

@@ -18,9 +18,18 @@ from django.utils.translation import gettext as _
 
 from entas.core.bulk import refresh_statistics
 from entas.core.services import audit_record
+from entas.interventions.models import (
+    Adoption,
+    Delivery,
+    Pledge,
+    ProgrammeAllocation,
+    Recommendation,
+    Referral,
+)
 from entas.linkage.models import CandidatePair, Merge
 from entas.registry.models import (
     Household,
+    HouseholdGrant,
     Membership,
     Person,
     PersonNameToken,
@@ -257,6 +266,7 @@ def _synthetic_delete() -> dict[str, int]:
     synthetic_persons = GroundTruthPerson.objects.values("person")
     Household.objects.filter(source=SOURCE).update(current_welfare=None)
     return {
+        **_interventions_on_synthetic_delete(),
         **_verval_on_synthetic_delete(),
         **_work_on_synthetic_delete(synthetic_persons),
         "name_tokens": _raw_delete(PersonNameToken.objects.filter(person__in=synthetic_persons)),
@@ -268,6 +278,20 @@ def _synthetic_delete() -> dict[str, int]:
         "truth_persons": _raw_delete(GroundTruthPerson.objects.all()),
         "truth_households": _raw_delete(GroundTruthHousehold.objects.all()),
         "households": _raw_delete(Household.objects.filter(source=SOURCE)),
+    }
+
+
+def _interventions_on_synthetic_delete() -> dict[str, int]:
+    """Referrals, deliveries, recommendations, adoptions and organisation grants about
+    synthetic families. Programmes, allocations and pledges are not about a family: kept."""
+    households = Household.objects.filter(source=SOURCE).values("pk")
+    referrals = Referral.objects.filter(household__in=households)
+    return {
+        "deliveries": _raw_delete(Delivery.objects.filter(referral__in=referrals)),
+        "referrals": _raw_delete(referrals),
+        "recommendations": _raw_delete(Recommendation.objects.filter(household__in=households)),
+        "adoptions": _raw_delete(Adoption.objects.filter(household__in=households)),
+        "grants": _raw_delete(HouseholdGrant.objects.filter(household__in=households)),
     }
 
 
@@ -318,7 +342,10 @@ def _work_on_synthetic_delete(synthetic_persons: QuerySet[Any]) -> dict[str, int
         ),
     }
     empty = Period.objects.exclude(pk__in=Classification.objects.values("period"))
-    deleted["periods"] = _raw_delete(empty.exclude(pk__in=Graduation.objects.values("period")))
+    still_used = (Graduation, Campaign, ProgrammeAllocation, Pledge)  # rows that point at it
+    for model in still_used:
+        empty = empty.exclude(pk__in=model.objects.values_list("period_id", flat=True))
+    deleted["periods"] = _raw_delete(empty)
     return deleted
 
 
