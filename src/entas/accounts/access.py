@@ -134,6 +134,26 @@ def can_accompany(user: object) -> bool:
     return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
 
 
+def can_manage_interventions(user: object) -> bool:
+    """May keep the programme catalogue, allocations and pledges' matching, run
+    recommendations and refer families to programmes (Dinsos)."""
+    return role_of(user) == Role.ADMIN
+
+
+def works_for_organization(user: object) -> bool:
+    """An OPD officer or a partner attached to an organisation: works that organisation's
+    referrals or pledges only."""
+    return role_of(user) in {Role.OPD_OFFICER, Role.PARTNER} and bool(
+        getattr(user, "organization_id", None)
+    )
+
+
+def can_view_convergence(user: object) -> bool:
+    """May see the convergence views: admins with names; leaders and field officers counts
+    and, for field officers, their own area."""
+    return role_of(user) in AGGREGATE_ROLES
+
+
 def area_codes(user: User) -> tuple[list[str], list[str]]:
     """The kecamatan codes and the kelurahan codes a user is assigned to."""
     codes = list(user.areas.values_list("code", flat=True))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("pencocokan/", include("entas.linkage.urls")),
     path("sasaran/", include("entas.targeting.urls")),
     path("verval/", include("entas.verval.urls")),
+    path("intervensi/", include("entas.interventions.urls")),
     path("ekspor/", include("entas.imports.urls_exports")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
