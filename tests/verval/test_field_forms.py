@@ -8,8 +8,12 @@ from tests.factories import make_household, members_of
 
 from entas.registry.models import Membership
 from entas.verval import choices as c
+from entas.verval.exceptions import VervalError
 from entas.verval.forms_field import VisitForm, section_of
-from entas.verval.services.visits import MemberChangeInput, NeedInput
+from entas.verval.models import Visit
+from entas.verval.services.visits import MemberChangeInput, NeedInput, visit_submit
+
+from .builders import assigned, kelurahan_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +82,93 @@ def test_needs_take_their_detail_member_and_note_and_unticked_ones_are_left(regi
     assert form.visit_input().needs == [
         NeedInput(kind="alat_bantu", detail="kruk", person_id=head.pk, note="kaki kiri")
     ]
+
+
+def test_two_members_needing_a_wheelchair_are_two_needs(regions):
+    household = make_household(members=3)
+    head, spouse, _child = members_of(household)
+    form = form_for(
+        household,
+        need_alat_bantu="on",
+        need_alat_bantu_detail="kursi_roda",
+        need_alat_bantu_person=str(head.pk),
+        need_alat_bantu_2="on",
+        need_alat_bantu_2_detail="kursi_roda",
+        need_alat_bantu_2_person=str(spouse.pk),
+        need_alat_bantu_2_note=" stroke ",
+        need_alat_bantu_3_detail="kruk",  # a third row filled in but not ticked
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.visit_input().needs == [
+        NeedInput(kind="alat_bantu", detail="kursi_roda", person_id=head.pk),
+        NeedInput(kind="alat_bantu", detail="kursi_roda", person_id=spouse.pk, note="stroke"),
+    ]
+
+
+def test_other_rows_of_a_need_count_only_while_the_need_is_ticked(regions):
+    household = make_household(members=2)
+    spouse = members_of(household)[1]
+    form = form_for(  # the officer ticked row 2, then unticked the need: the page hid it
+        household,
+        need_pangan_2="on",
+        need_pangan_2_person=str(spouse.pk),
+        need_dokumen="on",
+        need_dokumen_detail="ktp",
+        need_dokumen_3="on",
+        need_dokumen_3_detail="akta_lahir",
+        need_dokumen_3_person=str(spouse.pk),
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.visit_input().needs == [
+        NeedInput(kind="dokumen", detail="ktp"),
+        NeedInput(kind="dokumen", detail="akta_lahir", person_id=spouse.pk),
+    ]
+
+
+def test_the_same_need_twice_is_refused_by_the_service_and_the_typed_rows_stay(
+    admin_dinsos,
+):
+    officer = kelurahan_officer("psm_bulusan")
+    (assignment,) = assigned(admin_dinsos, officer, members=2)
+    head = members_of(assignment.household)[0]
+    form = form_for(
+        assignment.household,
+        need_alat_bantu="on",
+        need_alat_bantu_detail="kursi_roda",
+        need_alat_bantu_person=str(head.pk),
+        need_alat_bantu_2="on",
+        need_alat_bantu_2_detail="kursi_roda",
+        need_alat_bantu_2_person=str(head.pk),
+    )
+    assert form.is_valid(), form.errors  # the form only reads types; the rule is the service's
+
+    with pytest.raises(VervalError) as refused:
+        visit_submit(actor=officer, assignment=assignment, data=form.visit_input())
+
+    assert refused.value.message == "Kebutuhan yang sama tercatat dua kali."
+    assert section_of(refused.value.field) == "needs"
+    assert [form[f"need_alat_bantu_2_{name}"].value() for name in ("detail", "person")] == [
+        "kursi_roda",
+        str(head.pk),
+    ]
+    assert not Visit.objects.exists()
+
+
+def test_every_row_of_a_need_has_its_own_label(regions):
+    form = form_for(make_household(members=1))
+
+    labels = [str(form[f"need_alat_bantu{row}_person"].label) for row in ("", "_2", "_3")]
+
+    assert labels == [
+        "Untuk anggota — Alat bantu disabilitas",
+        "Untuk anggota — Alat bantu disabilitas (2)",
+        "Untuk anggota — Alat bantu disabilitas (3)",
+    ]
+    need_labels = [str(field.label) for name, field in form.fields.items() if "need_" in name]
+    # Per row a box, a member and a note; a detail list for the 2 kinds that have one.
+    assert len(need_labels) == len(set(need_labels)) == 3 * (15 * 3 + 2)
 
 
 def test_a_member_of_another_family_is_not_a_choice(regions):

@@ -19,9 +19,9 @@ from entas.registry.services import welfare_record
 from entas.targeting.causes import cause_set
 from entas.targeting.models import FamilyCause, FieldFinding
 from entas.verval import choices as c
-from entas.verval.models import Assignment, Visit, VisitPhoto
+from entas.verval.models import Assignment, Need, Visit, VisitPhoto
 from entas.verval.services import campaigns
-from entas.verval.services.visits import visit_return
+from entas.verval.services.visits import visit_approve, visit_return
 
 from .builders import KELURAHAN, assigned, campaign, kelurahan_officer, submitted
 
@@ -195,6 +195,53 @@ def test_html_form_error_keeps_what_was_typed(admin_dinsos, psm, client_for):
     assert Visit.objects.count() == 0
 
 
+def test_the_form_offers_more_rows_of_a_need_behind_a_details(admin_dinsos, psm, client_for):
+    (assignment,) = assigned(admin_dinsos, psm)
+
+    page = client_for(psm).get(visit_url(assignment)).content.decode()
+
+    more = re.search(r'<details class="need-more">(.*?)</details>', page, re.S)
+    assert more is not None
+    assert "Tambah untuk anggota lain" in more.group(1)
+    for name in ("need_alat_bantu_2", "need_alat_bantu_3_detail", "need_alat_bantu_3_person"):
+        assert f'name="{name}"' in more.group(1)
+    assert (
+        '<label for="id_need_alat_bantu_2_person">Untuk anggota — Alat bantu disabilitas (2)<'
+        in page
+    )
+
+
+def test_html_form_with_the_same_need_twice_shows_the_error_and_keeps_the_rows(
+    admin_dinsos, psm, client_for
+):
+    (assignment,) = assigned(admin_dinsos, psm)
+    head = head_of(assignment.household)
+    data = post_data(
+        assignment,
+        need_alat_bantu="on",
+        need_alat_bantu_detail="kursi_roda",
+        need_alat_bantu_person=str(head.pk),
+        need_alat_bantu_2="on",
+        need_alat_bantu_2_detail="kursi_roda",
+        need_alat_bantu_2_person=str(head.pk),
+        need_alat_bantu_2_note="rusak",
+    )
+
+    response = client_for(psm).post(visit_url(assignment), data)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'data-error-for="needs">Kebutuhan yang sama tercatat dua kali.</p>' in page
+    assert '<details id="section-needs" open>' in page
+    assert '<details class="need-more" open>' in page
+    assert re.search(r'name="need_alat_bantu_2" id="id_need_alat_bantu_2" checked', page)
+    assert re.search(
+        r'id="id_need_alat_bantu_2_detail">.*?<option value="kursi_roda" selected', page, re.S
+    )
+    assert 'name="need_alat_bantu_2_note" value="rusak"' in page
+    assert Visit.objects.count() == 0
+
+
 # --- the JSON endpoint -----------------------------------------------------------------
 
 
@@ -256,6 +303,43 @@ def test_valid_submit_stores_one_visit_and_changes_nothing_in_the_registry(
     assert not WelfareRecord.objects.filter(household=household, source=rc.Source.VERVAL).exists()
     assert not FamilyCause.objects.filter(household=household).exists()
     assert not FieldFinding.objects.filter(household=household).exists()
+
+
+def test_two_members_needing_assistive_devices_are_two_needs_once_approved(
+    admin_dinsos, psm, officer_tembalang, client_for
+):
+    (assignment,) = assigned(admin_dinsos, psm, members=3)
+    head, _spouse, child = members_of(assignment.household)
+    data = post_data(
+        assignment,
+        need_alat_bantu="on",
+        need_alat_bantu_detail="kursi_roda",
+        need_alat_bantu_person=str(head.pk),
+        need_alat_bantu_2="on",
+        need_alat_bantu_2_detail="alat_dengar",
+        need_alat_bantu_2_person=str(child.pk),
+        need_alat_bantu_2_note="telinga kanan",
+    )
+
+    response = client_for(psm).post(SUBMIT, data)
+
+    assert response.status_code == 201
+    visit = Visit.objects.get()
+    assert visit.needs == [
+        {"kind": "alat_bantu", "detail": "kursi_roda", "person_id": head.pk},
+        {
+            "kind": "alat_bantu", "detail": "alat_dengar", "person_id": child.pk,
+            "note": "telinga kanan",
+        },
+    ]  # fmt: skip
+
+    visit_approve(actor=officer_tembalang, visit=visit)
+
+    needs = Need.objects.filter(household=assignment.household).order_by("pk")
+    assert [(n.kind, n.detail, n.person_id, n.note, n.status) for n in needs] == [
+        ("alat_bantu", "kursi_roda", head.pk, "", c.NeedStatus.OPEN),
+        ("alat_bantu", "alat_dengar", child.pk, "telinga kanan", c.NeedStatus.OPEN),
+    ]
 
 
 def test_same_client_id_twice_is_one_visit(admin_dinsos, psm, client_for):

@@ -6,6 +6,10 @@ what consent allows) lives in `services.visits.visit_submit`, whose `VervalError
 shows beside the section it names. Field names are flat (`member_<id>`, `new_1_name`,
 `need_<kind>_detail`) so the same POST comes from the HTML form and from a draft the phone
 kept offline.
+
+A kind of need has up to `NEED_ROWS` rows, one per member who needs it: the first keeps the
+original names (`need_<kind>`, `need_<kind>_detail`, ...), the others add the row number
+(`need_<kind>_2`, `need_<kind>_2_detail`, ...), so drafts made before rows existed still fit.
 """
 
 import datetime as dt
@@ -16,6 +20,7 @@ from typing import Any, cast
 from django import forms
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -29,6 +34,7 @@ from entas.verval.services.visits import MAX_PHOTOS, MemberChangeInput, NeedInpu
 STAY = "tetap"
 ROW_FIELD = re.compile(r"^(member_\d+|new_\d+_|need_)")
 NEW_MEMBER_ROWS = 3
+NEED_ROWS = 3
 HOUSE_FIELDS = (
     "floor_type",
     "wall_type",
@@ -57,6 +63,14 @@ SECTIONS = {
     "longitude": "location",
     "new_head": "member_changes",
 }
+
+
+NeedRow = tuple[Any, Any, Any, Any]  # bound fields: the box, detail (or None), person, note
+
+
+def need_prefix(kind: c.NeedKind, row: int) -> str:
+    """`need_<kind>` for the first row (its names predate rows), `need_<kind>_<row>` after."""
+    return f"need_{kind.value}" if row == 1 else f"need_{kind.value}_{row}"
 
 
 def section_of(name: str) -> str:
@@ -217,7 +231,8 @@ class VisitForm(forms.Form):
         for row in range(1, NEW_MEMBER_ROWS + 1):
             self._add_new_member_row(row)
         for kind in c.NeedKind:
-            self._add_need(kind, people)
+            for row in range(1, NEED_ROWS + 1):
+                self._add_need_row(kind, row, people)
 
     def _add_new_member_row(self, row: int) -> None:
         prefix = f"new_{row}"
@@ -237,21 +252,25 @@ class VisitForm(forms.Form):
             widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         )
 
-    def _add_need(self, kind: c.NeedKind, people: list[tuple[int, str]]) -> None:
-        prefix = f"need_{kind.value}"
-        self.fields[prefix] = forms.BooleanField(label=kind.label, required=False)
+    def _add_need_row(self, kind: c.NeedKind, row: int, people: list[tuple[int, str]]) -> None:
+        prefix = need_prefix(kind, row)
+        # Every label names its need and row: the page shows them all at once.
+        need = kind.label if row == 1 else format_lazy("{} ({})", kind.label, row)
+        self.fields[prefix] = forms.BooleanField(label=need, required=False)
         details = c.NEED_DETAILS.get(kind)
         if details is not None:
-            self.fields[f"{prefix}_detail"] = _choice(_("Rincian"), details.choices)
+            self.fields[f"{prefix}_detail"] = _choice(
+                format_lazy("{} — {}", _("Rincian"), need), details.choices
+            )
         self.fields[f"{prefix}_person"] = forms.TypedChoiceField(
-            label=_("Untuk anggota"),
+            label=format_lazy("{} — {}", _("Untuk anggota"), need),
             choices=[("", _("Seluruh keluarga")), *people],
             required=False,
             coerce=int,
             empty_value=None,
         )
         self.fields[f"{prefix}_note"] = forms.CharField(
-            label=_("Catatan kebutuhan"), required=False, max_length=300
+            label=format_lazy("{} — {}", _("Catatan"), need), required=False, max_length=300
         )
 
     # --- reading the page's groups of fields back ------------------------------------
@@ -268,13 +287,19 @@ class VisitForm(forms.Form):
             [self[f"new_{row}_{name}"] for name in names] for row in range(1, NEW_MEMBER_ROWS + 1)
         ]
 
-    def need_rows(self) -> list[tuple[Any, Any, Any, Any]]:
-        rows = []
+    def need_groups(self) -> list[tuple[NeedRow, list[NeedRow], bool]]:
+        """Per kind: its first row, the other rows, and whether one of those is ticked."""
+        groups = []
         for kind in c.NeedKind:
-            prefix = f"need_{kind.value}"
-            detail = self[f"{prefix}_detail"] if f"{prefix}_detail" in self.fields else None
-            rows.append((self[prefix], detail, self[f"{prefix}_person"], self[f"{prefix}_note"]))
-        return rows
+            rows = [self._need_row(kind, row) for row in range(1, NEED_ROWS + 1)]
+            more = rows[1:]
+            groups.append((rows[0], more, any(row[0].value() for row in more)))
+        return groups
+
+    def _need_row(self, kind: c.NeedKind, row: int) -> NeedRow:
+        prefix = need_prefix(kind, row)
+        detail = self[f"{prefix}_detail"] if f"{prefix}_detail" in self.fields else None
+        return (self[prefix], detail, self[f"{prefix}_person"], self[f"{prefix}_note"])
 
     def house_fields(self) -> list[Any]:
         return [self[name] for name in HOUSE_FIELDS]
@@ -341,17 +366,25 @@ class VisitForm(forms.Form):
         return {name: value for name, value in values.items() if value not in ("", None)}
 
     def _needs(self) -> list[NeedInput]:
+        """One need per ticked row. The other rows of a kind count only while the kind
+        itself is ticked: unticking it hides them on the page, so it drops them too."""
         data = self.cleaned_data
         return [
-            NeedInput(
-                kind=kind.value,
-                detail=data.get(f"need_{kind.value}_detail", ""),
-                person_id=data[f"need_{kind.value}_person"],
-                note=data[f"need_{kind.value}_note"].strip(),
-            )
+            self._need_input(kind, need_prefix(kind, row))
             for kind in c.NeedKind
-            if data[f"need_{kind.value}"]
+            if data[need_prefix(kind, 1)]
+            for row in range(1, NEED_ROWS + 1)
+            if data[need_prefix(kind, row)]
         ]
+
+    def _need_input(self, kind: c.NeedKind, prefix: str) -> NeedInput:
+        data = self.cleaned_data
+        return NeedInput(
+            kind=kind.value,
+            detail=data.get(f"{prefix}_detail", ""),
+            person_id=data[f"{prefix}_person"],
+            note=data[f"{prefix}_note"].strip(),
+        )
 
     def first_error(self) -> tuple[str, str]:
         """(section, message) of the first error, for the JSON answer and the page."""

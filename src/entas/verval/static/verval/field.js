@@ -307,6 +307,10 @@
         }
       });
     });
+    // A need's other members are behind a closed <details>: show the ones the draft has.
+    form.querySelectorAll("details.need-more").forEach(function (more) {
+      if (more.querySelector("input[type=checkbox]:checked")) { more.open = true; }
+    });
   }
 
   function entries(form, keptPhotos) {
