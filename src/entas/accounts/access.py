@@ -148,6 +148,22 @@ def works_for_organization(user: object) -> bool:
     )
 
 
+def can_work_referrals(user: object) -> bool:
+    """May open a referral queue: Dinsos admins (every organisation's) and OPD officers or
+    partners (their organisation's only)."""
+    return can_manage_interventions(user) or works_for_organization(user)
+
+
+def can_handle_referral(user: object, organization_id: int | None) -> bool:
+    """May accept, decline, schedule, deliver and record the outcome of a referral in the
+    queue of organisation `organization_id`: its own officers, and Dinsos admins."""
+    if can_manage_interventions(user):
+        return True
+    return works_for_organization(user) and getattr(user, "organization_id", None) == (
+        organization_id
+    )
+
+
 def can_view_convergence(user: object) -> bool:
     """May see the convergence views: admins with names; leaders and field officers counts
     and, for field officers, their own area."""
