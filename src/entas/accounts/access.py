@@ -134,6 +134,20 @@ def can_accompany(user: object) -> bool:
     return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
 
 
+def can_work_pledges(user: object) -> bool:
+    """May open partners' pledges: Dinsos admins (every partner's, and match them) and
+    partner users (their own organisation's pledges and the families adopted for them)."""
+    return role_of(user) == Role.ADMIN or (
+        role_of(user) == Role.PARTNER and bool(getattr(user, "organization_id", None))
+    )
+
+
+def can_use_referral_sheets(user: object) -> bool:
+    """May export an organisation's referral list and import its delivery list: Dinsos
+    admins (any organisation) and OPD officers or partners (their own)."""
+    return role_of(user) == Role.ADMIN or works_for_organization(user)
+
+
 def can_manage_interventions(user: object) -> bool:
     """May keep the programme catalogue, allocations and pledges' matching, run
     recommendations and refer families to programmes (Dinsos)."""
