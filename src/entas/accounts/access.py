@@ -184,6 +184,13 @@ def can_view_convergence(user: object) -> bool:
     return role_of(user) in AGGREGATE_ROLES
 
 
+def can_view_convergence_names(user: object) -> bool:
+    """May see families by name in the convergence views (a family's card with every
+    organisation's referrals, gaps, double-dipping): admins, and field officers in their
+    area. OPD officers and partners never see other organisations' work; leaders count."""
+    return role_of(user) in {Role.ADMIN, Role.FIELD_OFFICER}
+
+
 def area_codes(user: User) -> tuple[list[str], list[str]]:
     """The kecamatan codes and the kelurahan codes a user is assigned to."""
     codes = list(user.areas.values_list("code", flat=True))

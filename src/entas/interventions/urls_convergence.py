@@ -1,3 +1,19 @@
-from django.urls import URLPattern
+"""/intervensi/konvergensi/: the city matrix, a kelurahan's families, gaps, double-dipping
+and a family's card (names of the `interventions` namespace start with convergence_)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from entas.interventions import views_convergence as views
+
+urlpatterns = [
+    path("", views.convergence_index, name="convergence_index"),
+    path(
+        "kelurahan/<str:kelurahan_code>/",
+        views.convergence_kelurahan,
+        name="convergence_kelurahan",
+    ),
+    path("celah/", views.coverage_gaps, name="convergence_gaps"),
+    path("celah/unduh/", views.coverage_gaps_export, name="convergence_gaps_export"),
+    path("bantuan-ganda/", views.double_dipping, name="convergence_double_dipping"),
+    path("keluarga/<int:household_id>/", views.family_card, name="convergence_family"),
+]
