@@ -30,9 +30,10 @@ from django.utils.translation import gettext_lazy as _
 from entas.accounts import access
 from entas.accounts.models import Organization, User
 from entas.interventions import choices as c
-from entas.interventions.models import Delivery, Programme, Referral
+from entas.interventions.models import Delivery, Programme, Recommendation, Referral
 from entas.registry import choices as rc
-from entas.registry.models import Membership
+from entas.registry.models import Household, Membership
+from entas.registry.selectors import household_scope
 from entas.wilayah.models import Region
 
 Status = c.ReferralStatus
@@ -81,6 +82,32 @@ def access_referral(user: User, referral_id: int | str) -> Referral:
     if found is None:
         raise Http404(_("Rujukan tidak ditemukan."))
     return found
+
+
+def access_recommendation(user: User, recommendation_id: int | str) -> Recommendation:
+    """A recommendation Dinsos may turn into a referral (its family within the scope)."""
+    found = None
+    if access.can_manage_interventions(user):
+        found = (
+            Recommendation.objects.filter(household__in=household_scope(user).values("pk"))
+            .select_related("household", "programme", "period", "person", "need")
+            .filter(pk=recommendation_id)
+            .first()
+        )
+    if found is None:
+        raise Http404(_("Rekomendasi tidak ditemukan."))
+    return found
+
+
+def head_name(household: Household) -> str:
+    head = (
+        Membership.objects.filter(
+            household=household, end_date__isnull=True, relationship=rc.Relationship.HEAD
+        )
+        .select_related("person")
+        .first()
+    )
+    return head.person.full_name if head else ""
 
 
 # --- the queue -----------------------------------------------------------------------
@@ -146,9 +173,9 @@ def queue_tab_counts(
 
 def queue_programmes(user: User) -> QuerySet[Programme]:
     """Programmes the queue may be filtered by: those with referrals the user may see."""
-    return Programme.objects.filter(
-        pk__in=referral_scope(user).values("programme_id")
-    ).order_by("name")
+    return Programme.objects.filter(pk__in=referral_scope(user).values("programme_id")).order_by(
+        "name"
+    )
 
 
 def queue_kelurahan(user: User) -> QuerySet[Region]:
@@ -238,9 +265,7 @@ class Usage:
 def programme_usage(*, programme_id: int, period_id: int, excluding: int | None = None) -> Usage:
     """Units and rupiah held by committed referrals of a programme in a period: each holds
     what was planned, or what was delivered when that is more."""
-    delivered = Delivery.objects.filter(referral_id=OuterRef("pk")).order_by().values(
-        "referral_id"
-    )
+    delivered = Delivery.objects.filter(referral_id=OuterRef("pk")).order_by().values("referral_id")
     held = (
         Referral.objects.filter(
             programme_id=programme_id, period_id=period_id, status__in=c.COMMITTED
