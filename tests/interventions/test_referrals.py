@@ -48,7 +48,9 @@ def propose(admin, programme, household=None, **fields):
 def family_with_need(admin, reviewer) -> Need:
     psm = kelurahan_officer("psm_need")
     (assignment,) = assigned(admin, psm, members=3)
-    visit = submitted(psm, assignment, needs=[NeedInput(kind=vc.NeedKind.CHRONIC_CARE, detail="hipertensi")])
+    visit = submitted(
+        psm, assignment, needs=[NeedInput(kind=vc.NeedKind.CHRONIC_CARE, detail="hipertensi")]
+    )
     visit_approve(actor=reviewer, visit=visit)
     return Need.objects.get(household=assignment.household)
 
@@ -257,9 +259,7 @@ def test_transitions_follow_the_table(admin_dinsos, opd_dinkes):
 def test_schedule_not_before_the_proposal(admin_dinsos, opd_dinkes):
     referral = referral_accept(actor=opd_dinkes, referral=propose(admin_dinsos, health_check()))
     with pytest.raises(ReferralError, match="sebelum tanggal usulan"):
-        referral_schedule(
-            actor=opd_dinkes, referral=referral, scheduled_on=dt.date(2000, 1, 1)
-        )
+        referral_schedule(actor=opd_dinkes, referral=referral, scheduled_on=dt.date(2000, 1, 1))
 
 
 # --- delivery and outcome ------------------------------------------------------------
@@ -297,8 +297,12 @@ def test_delivery_rechecks_the_budget_with_what_was_delivered(admin_dinsos, opd_
     two = accepted(admin_dinsos, opd_dinkes, programme)
     today = timezone.localdate()
     delivery_record(
-        actor=opd_dinkes, referral=one, delivered_on=today, quantity=1,
-        amount=Decimal("200000"), evidence="TT-1",
+        actor=opd_dinkes,
+        referral=one,
+        delivered_on=today,
+        quantity=1,
+        amount=Decimal("200000"),
+        evidence="TT-1",
     )  # fmt: skip — 100,000 more than planned, still within 300,000
     assert programme_usage(programme_id=programme.pk, period_id=b.period().pk).amount == Decimal(
         "300000"
@@ -342,7 +346,10 @@ def test_helpful_outcome_meets_the_need(admin_dinsos, officer_tembalang, opd_din
         .values_list("action", flat=True)
     )
     assert actions == [
-        "referral.propose", "referral.accept", "referral.deliver", "referral.outcome"
+        "referral.propose",
+        "referral.accept",
+        "referral.deliver",
+        "referral.outcome",
     ]
 
 

@@ -61,9 +61,7 @@ def _require_admin(actor: Any) -> None:
 
 def _require_handler(actor: Any, referral: Referral) -> None:
     if not access.can_handle_referral(actor, referral.organization_id):
-        raise ReferralError(
-            _("Rujukan ini bukan untuk organisasi Anda."), code="forbidden"
-        )
+        raise ReferralError(_("Rujukan ini bukan untuk organisasi Anda."), code="forbidden")
 
 
 def _move(referral: Referral, target: str) -> None:
@@ -190,8 +188,11 @@ def _check_allocation(referral: Referral, *, quantity: int, amount: Decimal) -> 
                 "Rujukan ini memerlukan %(quantity)s."
             )
             % {
-                "programme": programme.name, "quota": allocation.quota, "unit": programme.unit,
-                "used": used.quantity, "quantity": quantity,
+                "programme": programme.name,
+                "quota": allocation.quota,
+                "unit": programme.unit,
+                "used": used.quantity,
+                "quantity": quantity,
             },  # fmt: skip
             code="quota",
         )
@@ -202,8 +203,10 @@ def _check_allocation(referral: Referral, *, quantity: int, amount: Decimal) -> 
                 "Rujukan ini memerlukan %(amount)s."
             )
             % {
-                "programme": programme.name, "budget": rupiah(allocation.budget),
-                "used": rupiah(used.amount), "amount": rupiah(amount),
+                "programme": programme.name,
+                "budget": rupiah(allocation.budget),
+                "used": rupiah(used.amount),
+                "amount": rupiah(amount),
             },  # fmt: skip
             code="budget",
         )
