@@ -69,7 +69,7 @@ def partner_choices(*, user: User) -> QuerySet[Organization]:
     partners = Organization.objects.filter(kind=OrganizationKind.PARTNER)
     if access.can_manage_interventions(user):
         return partners
-    if access.works_for_organization(user):
+    if access.works_for_organization(user) and user.organization_id is not None:
         return partners.filter(pk=user.organization_id)
     return partners.none()
 
@@ -156,3 +156,18 @@ def _masked(adoption: Adoption, head: tuple[str, str] | None) -> AdoptedFamily:
         need_detail=detail_label(adoption.need.kind, adoption.need.detail),
         delivered_on=adoption.delivered_on,
     )
+
+
+# --- OPD spreadsheets ------------------------------------------------------------------
+
+
+def sheet_organizations(*, user: User) -> QuerySet[Organization]:
+    """The organisations whose referral sheets the user may export and import: every OPD
+    and partner for admins, their own for OPD officers and partners, none otherwise."""
+    organizations = Organization.objects.order_by("name")
+    if access.can_manage_interventions(user):
+        return organizations.filter(kind__in=[OrganizationKind.OPD, OrganizationKind.PARTNER,
+                                              OrganizationKind.DINSOS])  # fmt: skip
+    if access.works_for_organization(user) and user.organization_id is not None:
+        return organizations.filter(pk=user.organization_id)
+    return organizations.none()
