@@ -178,6 +178,12 @@ def committed_usage(*, programme: Programme, period: Period) -> tuple[int, Decim
     return totals["quantity"] or 0, totals["amount"] or Decimal(0)
 
 
+def rupiah(amount: Decimal) -> str:
+    """Rupiah as Indonesians write it: 6.000.000 (cents only when there are any)."""
+    text = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return text.removesuffix(",00")
+
+
 def _as_decimal(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
@@ -208,7 +214,8 @@ def allocation_set(
         )
     if amount is not None and amount >= 0 and amount < used_amount:
         problems.append(
-            _("Anggaran lebih kecil dari Rp%(used)s yang sudah disetujui.") % {"used": used_amount}
+            _("Anggaran lebih kecil dari Rp%(used)s yang sudah disetujui.")
+            % {"used": rupiah(used_amount)}
         )
     if problems:
         raise CatalogueError(problems)
