@@ -154,6 +154,14 @@ def can_manage_interventions(user: object) -> bool:
     return role_of(user) == Role.ADMIN
 
 
+def can_view_catalogue(user: object) -> bool:
+    """May read the programme catalogue: programmes, conditions, costs, quotas (public
+    rules, no personal data). Writing it is `can_manage_interventions`."""
+    return role_of(user) in {
+        Role.ADMIN, Role.FIELD_OFFICER, Role.LEADER, Role.OPD_OFFICER, Role.PARTNER,
+    }  # fmt: skip
+
+
 def works_for_organization(user: object) -> bool:
     """An OPD officer or a partner attached to an organisation: works that organisation's
     referrals or pledges only."""
