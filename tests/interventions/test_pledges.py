@@ -33,7 +33,7 @@ from entas.wilayah.models import Region
 
 from .builders import organization, period
 
-BULUSAN = "33.74.10.1001"  # kecamatan Tembalang
+BULUSAN = "33.74.10.1001"  # kecamatan Tembalang (Meteseh)
 MANGUNHARJO = "33.74.10.1002"  # kecamatan Tembalang
 TEMBALANG = "33.74.10"
 TUGU_KELURAHAN = "33.74.16.1001"  # kecamatan Tugu
