@@ -65,7 +65,7 @@ def referral_scope(user: User) -> QuerySet[Referral]:
     officers and partners, none for anyone else."""
     if access.can_manage_interventions(user):
         return Referral.objects.all()
-    if access.works_for_organization(user):
+    if access.works_for_organization(user) and user.organization_id is not None:
         return Referral.objects.filter(organization_id=user.organization_id)
     return Referral.objects.none()
 

@@ -51,7 +51,7 @@ def referral_queue(request: SignedInRequest) -> HttpResponse:
     tab = tab if tab in selectors.TABS else "baru"
     referrals = selectors.referral_queue(user=request.user, tab=tab, **arguments)
     page = Paginator(referrals, QUEUE_PAGE_SIZE).get_page(request.GET.get("halaman"))
-    filters = {k: v for k, v in request.GET.items() if k in form.fields and v}
+    filters = {name: request.GET[name] for name in form.fields if request.GET.get(name)}
     context = {
         "form": form, "page": page, "tab": tab, "filters": urlencode(filters),
         "rows": selectors.queue_rows(user=request.user, referrals=list(page.object_list)),

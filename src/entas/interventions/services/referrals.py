@@ -443,12 +443,12 @@ def referral_outcome(*, actor: Any, referral: Referral, outcome: str, note: str 
         changes={"outcome": outcome},
     )  # fmt: skip
     if outcome == c.Outcome.HELPED and referral.need_id is not None:
-        _need_met(actor, referral)
+        _need_met(actor, referral, referral.need_id)
     return referral
 
 
-def _need_met(actor: Any, referral: Referral) -> None:
-    need = Need.objects.select_for_update().get(pk=referral.need_id)
+def _need_met(actor: Any, referral: Referral, need_id: int) -> None:
+    need = Need.objects.select_for_update().get(pk=need_id)
     if vc.NeedStatus.MET not in vc.NEED_TRANSITIONS[vc.NeedStatus(need.status)]:
         return  # already met by another intervention, or no longer applies
     need.status, need.closed_at = vc.NeedStatus.MET, timezone.now()
