@@ -51,7 +51,7 @@ class Field:
     column: str
     label: Any  # lazy Indonesian noun phrase, e.g. "usia anggota"
     choices: type[TextChoices] | None = None
-    unit: str = ""
+    unit: Any = ""  # a lazy word, e.g. "tahun"
 
 
 def _welfare(column: str, label: Any, choices: type[TextChoices]) -> Field:
