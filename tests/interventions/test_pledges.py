@@ -91,9 +91,14 @@ def test_partner_pledges_for_its_own_organisation_only(partner_csr, admin_dinsos
         partner_csr.organization, c.PledgeStatus.OPEN, partner_csr,
     )  # fmt: skip
     assert AuditEvent.objects.filter(action="interventions.pledge_create").count() == 1
+    assert wheelchairs(partner_csr, partner_csr, need_detail="Kursi Roda").need_detail == (
+        "kursi_roda"
+    )
+    with pytest.raises(PledgeError, match="Rincian “sepeda” tidak dikenal"):
+        wheelchairs(partner_csr, partner_csr, need_detail="sepeda")
     with pytest.raises(PledgeError, match="organisasi Anda sendiri"):
         wheelchairs(partner_csr, partner_csr, partner=other)
-    assert Pledge.objects.count() == 1
+    assert Pledge.objects.count() == 2
     assert wheelchairs(admin_dinsos, partner_csr, partner=other).partner == other
 
 

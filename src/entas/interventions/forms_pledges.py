@@ -36,7 +36,7 @@ class PledgeForm(forms.Form):
         label=_("Rincian (boleh kosong)"),
         max_length=120,
         required=False,
-        help_text=_("Misalnya kursi_roda untuk alat bantu; kosong = semua rincian."),
+        help_text=_("Misalnya “Kursi roda” untuk alat bantu; kosong = semua rincian."),
     )
     area = forms.ModelChoiceField(
         label=_("Wilayah (boleh kosong = seluruh kota)"),

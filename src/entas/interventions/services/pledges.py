@@ -30,7 +30,7 @@ from entas.registry import choices as rc
 from entas.registry.models import HouseholdGrant
 from entas.targeting.choices import Status
 from entas.targeting.models import Classification, Period
-from entas.verval.choices import NeedKind, NeedStatus
+from entas.verval.choices import NEED_DETAILS, NeedKind, NeedStatus
 from entas.verval.models import Need
 from entas.wilayah.models import Region, RegionKind
 
@@ -63,6 +63,7 @@ def pledge_create(
     _check_may_pledge(actor, partner)
     if need_kind not in NeedKind.values:
         raise PledgeError(_("Jenis kebutuhan tidak dikenal."), code="need_kind", field="need_kind")
+    need_detail = _detail_code(need_kind, need_detail.strip())
     if area is not None and area.kind not in AREA_KINDS:
         message = _("Wilayah komitmen harus kecamatan atau kelurahan.")
         raise PledgeError(message, code="area", field="area")
@@ -72,7 +73,7 @@ def pledge_create(
     with transaction.atomic():
         pledge = Pledge.objects.create(
             partner=partner, period=period, need_kind=need_kind,
-            need_detail=need_detail.strip(), area=area, quantity=quantity, note=note.strip(),
+            need_detail=need_detail, area=area, quantity=quantity, note=note.strip(),
             created_by=actor,
         )  # fmt: skip
         audit_record(
@@ -83,6 +84,22 @@ def pledge_create(
                      "quantity": quantity},
         )  # fmt: skip
     return pledge
+
+
+def _detail_code(need_kind: str, detail: str) -> str:
+    """A detail chosen from a list (an assistive device, a document) as its code, whether
+    typed as the code or the label ("Kursi roda" → "kursi_roda"); free text otherwise."""
+    details = NEED_DETAILS.get(NeedKind(need_kind))
+    if not detail or details is None:
+        return detail
+    for code, label in details.choices:
+        if detail.casefold() in (str(code).casefold(), str(label).casefold()):
+            return str(code)
+    message = _("Rincian “%(detail)s” tidak dikenal; pilih salah satu: %(options)s.") % {
+        "detail": detail,
+        "options": ", ".join(str(label) for _code, label in details.choices),
+    }
+    raise PledgeError(message, code="need_detail", field="need_detail")
 
 
 def _check_may_pledge(actor: User, partner: Organization) -> None:
