@@ -363,6 +363,25 @@ def coverage_gap_count(
     return _gap_needs(user, period, kelurahan_code, kind).count()
 
 
+def _need_labels() -> dict[tuple[str, str], str]:
+    """(kind, detail) → "Kind: detail" with labels translated once: `need_label` for
+    thousands of gaps spent most of its time translating the same choices."""
+    labels: dict[tuple[str, str], str] = {}
+    for kind, kind_label in vc.NeedKind.choices:
+        labels[(kind, "")] = str(kind_label)
+        details = vc.NEED_DETAILS.get(vc.NeedKind(kind))
+        for detail, detail_label in details.choices if details else []:
+            labels[(kind, detail)] = f"{kind_label}: {detail_label}"
+    return labels
+
+
+def _gap_label(kind: str, detail: str, member: str | None, labels: dict) -> str:
+    label = labels.get((kind, detail)) or (
+        f"{labels.get((kind, ''), kind)}: {detail}" if detail else labels.get((kind, ""), kind)
+    )
+    return f"{label} ({member})" if member else label
+
+
 def _programmes_by_kind() -> dict[str, list[str]]:
     """Need kind → names of active programmes that answer it (the catalogue is small)."""
     found: dict[str, list[str]] = defaultdict(list)
@@ -391,23 +410,26 @@ def coverage_gaps(
     needs = (
         _gap_needs(user, period, kelurahan_code, kind)
         .filter(household_id__in=household_scope(user).values("pk"))
-        .select_related("person", "household__kelurahan")
         .annotate(head=_head_name("household_id"), is_proposed=Exists(proposed))
         .order_by("created_at", "pk")
-    )
-    programmes = _programmes_by_kind()
+        .values_list(
+            "pk", "household_id", "head", "household__kelurahan_id", "household__kelurahan__name",
+            "kind", "detail", "person__full_name", "created_at", "is_proposed",
+        )
+    )  # fmt: skip
+    programmes, labels = _programmes_by_kind(), _need_labels()
     return [
         Gap(
-            need_id=need.pk, household_id=need.household_id,
-            head_name=need.head or "",  # type: ignore[attr-defined]
-            kelurahan_code=need.household.kelurahan_id,
-            kelurahan_name=need.household.kelurahan.name,
-            kind=need.kind, label=need_label(need), created_at=need.created_at,
-            days_waiting=(today - timezone.localtime(need.created_at).date()).days,
-            programmes=programmes.get(need.kind, []),
-            is_proposed=need.is_proposed,  # type: ignore[attr-defined]
+            need_id=pk, household_id=household_id, head_name=head or "",
+            kelurahan_code=kelurahan_code, kelurahan_name=kelurahan_name, kind=need_kind,
+            label=_gap_label(need_kind, detail, member, labels), created_at=created_at,
+            days_waiting=(today - timezone.localtime(created_at).date()).days,
+            programmes=programmes.get(need_kind, []), is_proposed=is_proposed,
         )
-        for need in needs
+        for (
+            pk, household_id, head, kelurahan_code, kelurahan_name, need_kind, detail, member,
+            created_at, is_proposed,
+        ) in needs
     ]  # fmt: skip
 
 
