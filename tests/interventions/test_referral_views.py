@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from tests.factories import head_of, make_household
@@ -265,3 +267,18 @@ def test_only_dinsos_opens_the_proposal(opd_dinkes, client_for):
         reverse("interventions:referral_propose"), {"keluarga": household.pk}
     )
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_queue_queries_do_not_grow_with_rows(admin_dinsos, opd_dinkes, client_for):
+    programme = b.programme("cek", b.dinkes(), name="Cek")
+    refer(admin_dinsos, programme)
+    client = client_for(opd_dinkes)
+    queue(client)  # the first request of a session reads more (the session's own rows)
+    with CaptureQueriesContext(connection) as one:
+        queue(client)
+    for _ in range(4):
+        refer(admin_dinsos, programme)
+    with CaptureQueriesContext(connection) as five:
+        assert len(queue(client).context["rows"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
