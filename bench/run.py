@@ -17,6 +17,8 @@
 7. verval: balanced assignment of 20,000 families to 200 officers against round-robin,
    visit_submit and visit_approve latency, photo_prepare of a 12-megapixel photo, and the
    progress of a 500,000-assignment campaign (bench_verval; kept in var/bench_verval).
+8. interventions: recommendations for 110,000 families against reading their inputs only
+   (bench_interventions; kept in var/bench_interventions).
 
 Work files go to var/bench (removed at the start of a run). PostgreSQL is used when
 a server answers on 127.0.0.1:5432; its database `entas_bench` is dropped and recreated.
@@ -82,6 +84,10 @@ def main() -> None:
     run_script("bench_targeting.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
     section("7. Verval: balanced assignment, visits sent and approved, photos, progress")
     run_script("bench_verval.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
+    section("8. Interventions: recommendations for 110,000 families")
+    run_script(
+        "bench_interventions.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"])
+    )
 
 
 def section(title: str) -> None:
