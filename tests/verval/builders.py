@@ -14,7 +14,7 @@ from entas.verval.models import Assignment, Campaign
 from entas.verval.services import campaigns
 from entas.verval.services.visits import VisitInput, visit_submit
 
-KELURAHAN = "33.74.10.1001"  # Bulusan, kecamatan Tembalang
+KELURAHAN = "33.74.10.1001"  # Meteseh, kecamatan Tembalang
 OTHER_KELURAHAN = "33.74.10.1002"
 STARTS = dt.date(2025, 1, 2)
 DEADLINE = dt.date(2025, 1, 31)

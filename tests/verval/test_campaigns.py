@@ -218,7 +218,7 @@ def test_status_machine(admin_dinsos):
 
 @pytest.mark.django_db
 def test_closed_campaign_refuses_every_change(admin_dinsos):
-    psm = kelurahan_officer("psm_bulusan")
+    psm = kelurahan_officer("psm_meteseh")
     made = campaign(admin_dinsos, households=families(2))
     campaigns.campaign_assign_balanced(actor=admin_dinsos, campaign=made, officers=[psm])
     extra = make_household(kelurahan_code=KELURAHAN)

@@ -34,12 +34,12 @@ ROLES = [
 
 @pytest.fixture
 def psm(regions):
-    return kelurahan_officer("psm_bulusan")
+    return kelurahan_officer("psm_meteseh")
 
 
 @pytest.fixture
 def family(admin_dinsos, officer_tembalang, psm):
-    """A Bulusan family with two needs from an approved visit, accompanied by the PSM."""
+    """A Meteseh family with two needs from an approved visit, accompanied by the PSM."""
     household = approved_family(admin_dinsos, psm, officer_tembalang, needs=[CAPITAL, WHEELCHAIR])
     services.companion_assign(
         actor=admin_dinsos, household=household, companion=psm, started_on=START
@@ -111,7 +111,7 @@ def test_the_page_shows_visits_needs_companion_and_forms_for_the_companion(clien
     assert "Ditemukan dan masih layak" in page  # the visit's outcome
     assert "Alat bantu disabilitas: Kursi roda" in page
     assert "Modal usaha: warung" in page
-    assert "Psm Bulusan" in page
+    assert "Psm Meteseh" in page
     assert 'action="{}"'.format(url("family_note", family)) in page
     assert 'action="{}"'.format(url("family_plan", family)) in page
     assert 'action="{}"'.format(url("family_companion", family)) not in page
@@ -119,7 +119,7 @@ def test_the_page_shows_visits_needs_companion_and_forms_for_the_companion(clien
 
 def test_an_officer_of_the_area_reads_but_has_no_forms(client_for, officer_tembalang, family):
     page = client_for(officer_tembalang).get(url("family", family)).content.decode()
-    assert "Psm Bulusan" in page
+    assert "Psm Meteseh" in page
     assert url("family_note", family) not in page
     assert url("family_plan", family) not in page
 

@@ -35,7 +35,7 @@ START = dt.date(2025, 2, 1)
 
 
 def approved_family(admin: User, officer: User, reviewer: User, **visit: object) -> Household:
-    """A family of Bulusan whose verval visit by `officer` was approved by `reviewer`."""
+    """A family of Meteseh whose verval visit by `officer` was approved by `reviewer`."""
     (assignment,) = assigned(admin, officer)
     visit_approve(actor=reviewer, visit=submitted(officer, assignment, **visit))
     return assignment.household
@@ -73,7 +73,7 @@ def current(household: Household) -> Companionship:
 
 @pytest.fixture
 def psm(regions) -> User:
-    return kelurahan_officer("psm_bulusan")
+    return kelurahan_officer("psm_meteseh")
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_ending_needs_a_reason_and_leaves_the_family_without_companion(admin_din
 def test_bulk_gives_each_family_the_officer_of_its_latest_approved_visit(
     admin_dinsos, officer_tembalang, psm
 ):
-    second_psm = kelurahan_officer("psm_bulusan_dua")
+    second_psm = kelurahan_officer("psm_meteseh_dua")
     revisited = approved_family(admin_dinsos, psm, officer_tembalang)
     visited_again(admin_dinsos, revisited, second_psm, officer_tembalang)
     once = approved_family(admin_dinsos, psm, officer_tembalang)
@@ -217,14 +217,14 @@ def test_bulk_leaves_families_whose_officer_no_longer_covers_them(admin_dinsos, 
 def test_bulk_with_a_chosen_companion_skips_families_outside_their_area(
     admin_dinsos, psm, officer_tugu
 ):
-    bulusan = make_household(kelurahan_code=KELURAHAN)
+    meteseh = make_household(kelurahan_code=KELURAHAN)
     tugu = make_household(kelurahan_code="33.74.16.1001")
     counts = services.companions_assign_bulk(
-        actor=admin_dinsos, households=[bulusan, tugu], companion=psm
+        actor=admin_dinsos, households=[meteseh, tugu], companion=psm
     )
     assert counts == {"assigned": 1, "already_accompanied": 0, "no_officer": 0, "out_of_scope": 1}
-    assert current(bulusan).companion == psm
-    assert actions(bulusan) == ["verval.companion_assign"]
+    assert current(meteseh).companion == psm
+    assert actions(meteseh) == ["verval.companion_assign"]
     assert actions(tugu) == []
 
 

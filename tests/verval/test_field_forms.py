@@ -130,7 +130,7 @@ def test_other_rows_of_a_need_count_only_while_the_need_is_ticked(regions):
 def test_the_same_need_twice_is_refused_by_the_service_and_the_typed_rows_stay(
     admin_dinsos,
 ):
-    officer = kelurahan_officer("psm_bulusan")
+    officer = kelurahan_officer("psm_meteseh")
     (assignment,) = assigned(admin_dinsos, officer, members=2)
     head = members_of(assignment.household)[0]
     form = form_for(

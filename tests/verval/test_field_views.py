@@ -56,7 +56,7 @@ def jpeg(size: tuple[int, int] = (40, 30)) -> SimpleUploadedFile:
 
 @pytest.fixture
 def psm(regions):
-    return kelurahan_officer("psm_bulusan")
+    return kelurahan_officer("psm_meteseh")
 
 
 @pytest.fixture

@@ -149,7 +149,7 @@ def test_served_photo_has_no_position_but_the_record_has(
     admin_dinsos, officer_tembalang, client_for, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    psm = kelurahan_officer("psm_bulusan")
+    psm = kelurahan_officer("psm_meteseh")
     (assignment,) = assigned(admin_dinsos, psm)
     visit, _created = visit_submit(
         actor=psm, assignment=assignment, data=visit_input(), photos=[_prepare(_photo())]

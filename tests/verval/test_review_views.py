@@ -33,7 +33,7 @@ def media_in_tmp(settings, tmp_path):
 
 @pytest.fixture
 def psm(regions):
-    return kelurahan_officer("psm_bulusan")
+    return kelurahan_officer("psm_meteseh")
 
 
 def _waiting(admin, officer, **fields):

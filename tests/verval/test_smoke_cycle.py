@@ -26,7 +26,7 @@ from .builders import assigned, kelurahan_officer, submitted, visit_input
 
 @pytest.mark.django_db
 def test_return_then_approve_writes_registry(admin_dinsos, officer_tembalang):
-    psm = kelurahan_officer("psm_bulusan")
+    psm = kelurahan_officer("psm_meteseh")
     (assignment,) = assigned(admin_dinsos, psm, members=3)
     household = assignment.household
     child = members_of(household)[2]

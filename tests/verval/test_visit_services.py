@@ -37,7 +37,7 @@ JAN_10, JAN_18 = dt.date(2025, 1, 10), dt.date(2025, 1, 18)
 
 @pytest.fixture
 def psm(regions):
-    return kelurahan_officer("psm_bulusan")
+    return kelurahan_officer("psm_meteseh")
 
 
 @pytest.fixture
