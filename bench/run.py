@@ -19,6 +19,9 @@
    progress of a 500,000-assignment campaign (bench_verval; kept in var/bench_verval).
 8. interventions: recommendations for 110,000 families against reading their inputs only
    (bench_interventions; kept in var/bench_interventions).
+9. convergence: the city-wide family × organisation matrix, coverage gaps and double-dipping
+   of 20,000 families with ~3 referrals each against a plain GROUP BY (bench_convergence;
+   kept in var/bench_convergence).
 
 Work files go to var/bench (removed at the start of a run). PostgreSQL is used when
 a server answers on 127.0.0.1:5432; its database `entas_bench` is dropped and recreated.
@@ -88,6 +91,8 @@ def main() -> None:
     run_script(
         "bench_interventions.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"])
     )
+    section("9. Convergence: city matrix, coverage gaps, double-dipping (20,000 families)")
+    run_script("bench_convergence.py", *([] if "PostgreSQL" in databases else ["--skip-postgres"]))
 
 
 def section(title: str) -> None:
