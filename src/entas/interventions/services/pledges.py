@@ -32,6 +32,7 @@ from entas.targeting.choices import Status
 from entas.targeting.models import Classification, Period
 from entas.verval.choices import NEED_DETAILS, NeedKind, NeedStatus
 from entas.verval.models import Need
+from entas.verval.services.needs import need_met
 from entas.wilayah.models import Region, RegionKind
 
 AREA_KINDS = (RegionKind.KECAMATAN, RegionKind.KELURAHAN, RegionKind.DESA)
@@ -270,15 +271,9 @@ def adoption_delivered(*, actor: User, adoption: Adoption, delivered_on: dt.date
         adoption.save(update_fields=["delivered_on", "updated_at"])
         need = adoption.need
         if need.status == NeedStatus.OPEN:
-            need.status = NeedStatus.MET
-            need.closed_at = timezone.now()
-            need.closed_note = f"Terpenuhi oleh komitmen mitra (adopsi {adoption.pk})"
-            need.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])
-            audit_record(
-                actor=actor, action="need.met", target=need,
-                trail=f"household:{need.household_id}", summary=need.closed_note,
-                changes={"status": need.status},
-            )  # fmt: skip
+            need = need_met(
+                actor=actor, need=need, note=f"Terpenuhi oleh komitmen mitra (adopsi {adoption.pk})"
+            )
         audit_record(
             actor=actor, action="interventions.adoption_delivered", target=adoption,
             trail=f"household:{adoption.household_id}",

@@ -33,6 +33,7 @@ from entas.registry.models import Household, HouseholdGrant, Membership, Person
 from entas.targeting.models import Period
 from entas.verval import choices as vc
 from entas.verval.models import Need, PlanGoal
+from entas.verval.services.needs import need_met
 
 NOTE_MAX = 2000
 EVIDENCE_MAX = 200
@@ -448,16 +449,11 @@ def referral_outcome(*, actor: Any, referral: Referral, outcome: str, note: str 
 
 
 def _need_met(actor: Any, referral: Referral, need_id: int) -> None:
-    need = Need.objects.select_for_update().get(pk=need_id)
-    if vc.NeedStatus.MET not in vc.NEED_TRANSITIONS[vc.NeedStatus(need.status)]:
+    need = Need.objects.get(pk=need_id)
+    if need.status != vc.NeedStatus.OPEN:
         return  # already met by another intervention, or no longer applies
-    need.status, need.closed_at = vc.NeedStatus.MET, timezone.now()
-    need.closed_note = f"Terpenuhi oleh {referral.programme.name} (rujukan {referral.pk})"[:300]
-    need.save(update_fields=["status", "closed_at", "closed_note", "updated_at"])
-    audit_record(
-        actor=actor, action="need.met", target=need, trail=f"household:{need.household_id}",
-        summary=need.closed_note, changes={"status": need.status},
-    )  # fmt: skip
+    note = f"Terpenuhi oleh {referral.programme.name} (rujukan {referral.pk})"
+    need_met(actor=actor, need=need, note=note)
 
 
 @transaction.atomic
