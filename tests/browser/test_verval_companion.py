@@ -19,9 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def family(admin_dinsos, officer_tembalang) -> Household:
-    """A Bulusan family with two needs from a visit approved by the kecamatan coordinator,
+    """A Meteseh family with two needs from a visit approved by the kecamatan coordinator,
     accompanied by the kelurahan's PSM."""
-    psm = kelurahan_officer("psm_bulusan")
+    psm = kelurahan_officer("psm_meteseh")
     household = approved_family(admin_dinsos, psm, officer_tembalang, needs=[CAPITAL, WHEELCHAIR])
     companions.companion_assign(
         actor=admin_dinsos, household=household, companion=psm, started_on=START
@@ -51,7 +51,7 @@ def test_a_companion_writes_a_note_and_builds_the_family_plan_on_a_phone(
     page = phone
     page.goto(live_server.url + "/verval/pendampingan/")
     expect(page).to_have_url(re.compile(r"/akun/masuk/\?next="))
-    page.get_by_label("Nama pengguna").fill("psm_bulusan")
+    page.get_by_label("Nama pengguna").fill("psm_meteseh")
     page.get_by_label("Kata sandi").fill("rahasia-uji-123")
     page.get_by_role("button", name="Masuk").click()
     expect(page.get_by_role("heading", name="Keluarga dampingan saya")).to_be_visible()

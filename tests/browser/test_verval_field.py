@@ -32,8 +32,8 @@ LIST = "/verval/lapangan/"
 
 @pytest.fixture
 def day(regions, admin_dinsos) -> dict[str, Assignment]:
-    """Two families of Bulusan in a running campaign, both given to one PSM."""
-    officer = kelurahan_officer("psm_bulusan")
+    """Two families of Meteseh in a running campaign, both given to one PSM."""
+    officer = kelurahan_officer("psm_meteseh")
     wibowo = make_household(
         kelurahan_code=KELURAHAN, members=3, surname="Wibowo", rw="001", rt="001",
         address="Jl. Mawar 3",
@@ -69,7 +69,7 @@ def test_an_officers_day_offline_then_review(
     phone: Page, browser, live_server, day, officer_tembalang, screenshots
 ):
     page, context = phone, phone.context
-    sign_in(page, live_server, "psm_bulusan", LIST)
+    sign_in(page, live_server, "psm_meteseh", LIST)
     rows = page.locator("#open-visits > li")
     expect(rows).to_have_count(2)
     expect(page.locator("#field-page[data-offline-ready='1']")).to_be_attached(timeout=20_000)

@@ -37,7 +37,7 @@ def _house_photo() -> bytes:
 @pytest.fixture
 def visits(regions, admin_dinsos, settings, tmp_path) -> list[Visit]:
     settings.MEDIA_ROOT = tmp_path / "media"
-    psm = kelurahan_officer("psm_bulusan")
+    psm = kelurahan_officer("psm_meteseh")
     first, second = assigned(
         admin_dinsos, psm, count=2, members=3,
         latitude=Decimal("-7.058000"), longitude=Decimal("110.437000"),

@@ -22,11 +22,11 @@ CACHED_PAGES = """async () => {
 def test_signing_out_removes_the_cached_lists_and_forms(
     phone: Page, live_server, regions, admin_dinsos
 ):
-    officer = kelurahan_officer("psm_bulusan")
+    officer = kelurahan_officer("psm_meteseh")
     family = make_household(kelurahan_code=KELURAHAN, members=2, surname="Wibowo")
     made = campaign(admin_dinsos, households=[family])
     campaigns.campaign_assign_balanced(actor=admin_dinsos, campaign=made, officers=[officer])
-    sign_in(phone, live_server, "psm_bulusan", LIST)
+    sign_in(phone, live_server, "psm_meteseh", LIST)
     expect(phone.locator("#field-page[data-offline-ready='1']")).to_be_attached(timeout=20_000)
     assert phone.evaluate(CACHED_PAGES) > 0  # the list and the family's form are kept
 
