@@ -55,6 +55,9 @@ demo: synth var/secret_key
 	@echo "Sasaran: periode Januari 2025 dan Triwulan II 2025 di /sasaran/ (bandingkan di /sasaran/bandingkan/)"
 	$(ENTAS) verval_demo --period 2025-01 --seed $(SEED) --replace
 	@echo "Verval: kampanye di /verval/kampanye/ (demo-admin); tugas lapangan di /verval/lapangan/ (demo-psm-<kode kelurahan>); pemeriksaan di /verval/periksa/ (demo-petugas)"
+	$(ENTAS) load_programmes > /dev/null
+	$(ENTAS) recommend --period 2025-01 | tail -n 3
+	@echo "Intervensi: katalog program di /intervensi/program/, rekomendasi dan rujukan (demo-admin), antrean OPD di /intervensi/rujukan/ (demo-opd), konvergensi di /intervensi/konvergensi/"
 	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \

@@ -1,4 +1,5 @@
-"""The main menu offers each role the verval pages it may open, and no other."""
+"""The main menu offers each role the verval and interventions pages it may open, and no
+other; every page it offers opens."""
 
 import pytest
 from django.urls import reverse
@@ -10,7 +11,15 @@ MENU = {
     "Periksa": "verval:review_queue",
     "Verval": "verval:campaign_list",
     "Pendampingan": "verval:companion_list",
+    "Program": "interventions:catalogue_list",
+    "Rujukan": "interventions:referral_queue",
+    "Konvergensi": "interventions:convergence_index",
+    "Komitmen mitra": "interventions:pledge_list",
 }
+
+
+INTERVENTIONS = {"Program", "Rujukan", "Konvergensi", "Komitmen mitra"}
+FIELD = {"Program", "Konvergensi"}
 
 
 def _menu(client) -> set[str]:
@@ -23,21 +32,18 @@ def _menu(client) -> set[str]:
 @pytest.mark.parametrize(
     ("who", "expected"),
     [
-        ("admin_dinsos", {"Periksa", "Verval", "Pendampingan"}),
-        ("officer_tembalang", {"Kunjungan", "Periksa", "Verval", "Pendampingan"}),
-        ("psm", {"Kunjungan", "Verval", "Pendampingan"}),
-        ("leader", {"Verval"}),
-        ("opd_dinkes", set()),
-        ("partner_csr", set()),
+        ("admin_dinsos", {"Periksa", "Verval", "Pendampingan", *INTERVENTIONS}),
+        ("officer_tembalang", {"Kunjungan", "Periksa", "Verval", "Pendampingan", *FIELD}),
+        ("psm", {"Kunjungan", "Verval", "Pendampingan", *FIELD}),
+        ("leader", {"Verval", "Program", "Konvergensi"}),
+        ("opd_dinkes", {"Program", "Rujukan"}),
+        ("partner_csr", {"Program", "Rujukan", "Komitmen mitra"}),
         ("auditor", set()),
     ],
 )
 def test_menu_offers_each_role_its_verval_pages(request, client_for, who, expected):
     user = kelurahan_officer("psm_menu") if who == "psm" else request.getfixturevalue(who)
-    assert _menu(client_for(user)) == expected
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", MENU.values())
-def test_every_menu_page_opens_for_the_coordinator(client_for, officer_tembalang, name):
-    assert client_for(officer_tembalang).get(reverse(name)).status_code == 200
+    client = client_for(user)
+    assert _menu(client) == expected
+    for label in expected:  # and every page offered opens for that role
+        assert client.get(reverse(MENU[label])).status_code == 200, label

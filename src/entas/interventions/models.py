@@ -173,11 +173,17 @@ class Referral(BaseModel):
         verbose_name_plural = _("rujukan program")
         ordering = ["-created_at", "-id"]
         constraints = [
-            # One live referral of a family (member) to a programme per period.
+            # One live referral of a family, or of one member, to a programme per period
+            # (two constraints: SQLite cannot treat empty persons as equal in one).
+            models.UniqueConstraint(
+                fields=["period", "programme", "household"],
+                condition=Q(status__in=[s.value for s in c.LIVE], person__isnull=True),
+                name="referral_one_live_family",
+            ),
             models.UniqueConstraint(
                 fields=["period", "programme", "household", "person"],
-                condition=Q(status__in=[s.value for s in c.LIVE]),
-                name="referral_one_live", nulls_distinct=False,
+                condition=Q(status__in=[s.value for s in c.LIVE], person__isnull=False),
+                name="referral_one_live_member",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="referral_amount_not_negative"),
         ]  # fmt: skip
