@@ -339,7 +339,9 @@ def test_helpful_outcome_meets_the_need(admin_dinsos, officer_tembalang, opd_din
     assert need.status == vc.NeedStatus.MET
     assert need.closed_at is not None
     assert need.closed_note == f"Terpenuhi oleh Cek Kesehatan (rujukan {referral.pk})"
-    assert AuditEvent.objects.filter(action="verval.need_close", trail=f"household:{need.household_id}")
+    assert AuditEvent.objects.filter(
+        action="verval.need_close", trail=f"household:{need.household_id}"
+    )
     actions = list(
         AuditEvent.objects.filter(action__startswith="referral.")
         .order_by("pk")
