@@ -30,7 +30,7 @@ from entas.interventions import choices as c
 from entas.interventions.models import Delivery, Programme, Referral
 from entas.registry.choices import Relationship
 from entas.registry.models import Household, Membership
-from entas.registry.selectors import household_scope
+from entas.registry.selectors import area_count_scope, household_scope
 from entas.targeting import choices as tc
 from entas.targeting.models import Classification, Period
 from entas.verval import choices as vc
@@ -63,23 +63,6 @@ def convergence_period(*, code: str = "") -> Period | None:
     if found is None:
         raise Http404(_("Periode tidak ditemukan."))
     return found
-
-
-def _area_filter(user: User, *, through: str = "") -> Q | None:
-    """Rows whose household (reached through `through`) lies in the areas the user may
-    count; None when they may count none."""
-    role = access.role_of(user)
-    if role in access.CITY_WIDE_ROLES:
-        return Q(**{f"{through}kelurahan__code__startswith": deployment_code() + "."})
-    if role != Role.FIELD_OFFICER:
-        return None
-    kecamatan, kelurahan = access.area_codes(user)
-    if not kecamatan and not kelurahan:
-        return None
-    area = Q(**{f"{through}kelurahan__code__in": kelurahan})
-    for code in kecamatan:
-        area |= Q(**{f"{through}kelurahan__code__startswith": code + "."})
-    return area
 
 
 def access_convergence_kelurahan(*, user: User, kelurahan_code: str) -> Region:
@@ -117,7 +100,7 @@ def _targets(period: Period) -> QuerySet[Classification]:
 
 def _target_households(user: User, period: Period, kelurahan_code: str | None) -> QuerySet:
     """Ids of the period's target families in the user's areas (a subquery)."""
-    area = _area_filter(user)
+    area = area_count_scope(user)
     if area is None:
         return Household.objects.none().values("pk")
     households = Household.objects.filter(area, pk__in=_targets(period).values("household_id"))
@@ -467,7 +450,7 @@ class Alert:
 def _committed_facts(user: User, period: Period) -> list[ReferralFact]:
     """Committed referrals of the period for families in the user's areas that have two or
     more of them (only those can be double-dipping)."""
-    area = _area_filter(user, through="household__")
+    area = area_count_scope(user, through="household__")
     if area is None:
         return []
     committed = Referral.objects.filter(area, period=period, status__in=COMMITTED).order_by()

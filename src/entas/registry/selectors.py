@@ -350,6 +350,22 @@ class SummaryRow:
         return [*(by_desil.get(desil, 0) for desil in (1, 2, 3, 4)), higher, by_desil.get(None, 0)]
 
 
+def area_count_scope(user: User, *, through: str = "") -> Q | None:
+    """Rows whose kelurahan (reached through `through`, on any model with a `kelurahan`)
+    lies where the user may count by area: admins and leaders the whole deployment, field
+    officers their areas; None for everyone else. For counts and lists by area (campaign
+    progress, convergence), which OPD officers and partners never open."""
+    role = access.role_of(user)
+    if role in access.CITY_WIDE_ROLES:
+        return Q(**{f"{through}kelurahan__code__startswith": deployment_code() + "."})
+    if role != Role.FIELD_OFFICER:
+        return None
+    kecamatan, kelurahan = access.area_codes(user)
+    if not kecamatan and not kelurahan:
+        return None
+    return _area_filter(kecamatan, kelurahan, through=through)
+
+
 def _aggregate_scope(user: User, *, through: str = "") -> Q | None:
     """What a user may count: leaders count the whole deployment, others their scope."""
     if access.role_of(user) == Role.LEADER:

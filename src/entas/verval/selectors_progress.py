@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from entas.accounts import access
 from entas.accounts.models import Role, User
 from entas.registry.choices import Relationship
 from entas.registry.models import Membership
-from entas.registry.selectors import household_scope
+from entas.registry.selectors import area_count_scope, household_scope
 from entas.verval import choices as c
 from entas.verval.minutes import (
     Minutes,
@@ -131,26 +131,9 @@ class Progress:
 # --- scope ---------------------------------------------------------------------------
 
 
-def _area_filter(user: User, *, through: str = "") -> Q | None:
-    """Assignments (reached through `through`) whose kelurahan the user may count; None
-    when they may count none."""
-    role = access.role_of(user)
-    if role in access.CITY_WIDE_ROLES:
-        return Q(**{f"{through}kelurahan__code__startswith": deployment_code() + "."})
-    if role != Role.FIELD_OFFICER:
-        return None
-    kecamatan, kelurahan = access.area_codes(user)
-    if not kecamatan and not kelurahan:
-        return None
-    area = Q(**{f"{through}kelurahan__code__in": kelurahan})
-    for code in kecamatan:
-        area |= Q(**{f"{through}kelurahan__code__startswith": code + "."})
-    return area
-
-
 def assignment_scope(*, campaign: Campaign, user: User) -> QuerySet[Assignment]:
     """The campaign's assignments the user may count."""
-    area = _area_filter(user)
+    area = area_count_scope(user)
     rows = Assignment.objects.filter(campaign=campaign)
     return rows.none() if area is None else rows.filter(area)
 
@@ -193,7 +176,7 @@ def _outcome_counts(
 ) -> dict[str, dict[str, int]]:
     """Approved visits by outcome. An approved assignment has exactly one approved visit
     (approval is final), so this counts families."""
-    area = _area_filter(user, through="assignment__")
+    area = area_count_scope(user, through="assignment__")
     if area is None:
         return {}
     visits = Visit.objects.filter(
