@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from entas.imports.models import ChangeKind, ImportSource
@@ -17,6 +18,33 @@ from entas.imports.schema import FIELDS, HOUSEHOLD
 MAX_FILE_BYTES = 1024**3
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y"]
 IGNORE = ""
+
+
+class SpreadsheetFileField(forms.FileField):
+    """One small CSV or XLSX list (a campaign's families, an OPD's deliveries), refused
+    above `max_bytes` with the sizes in the message."""
+
+    def __init__(self, *, max_bytes: int, **kwargs: Any) -> None:
+        self.max_bytes = max_bytes
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "required": _("Pilih berkas yang akan diunggah."),
+                "empty": _("Berkas yang dipilih kosong."),
+                "invalid": _("Berkas tidak terkirim dengan benar; pilih lagi lalu unggah."),
+            },
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> UploadedFile:
+        file = cast(UploadedFile, super().clean(data, initial))
+        if (file.size or 0) > self.max_bytes:
+            raise forms.ValidationError(
+                _("Berkas berukuran %(size)s, melebihi batas %(limit)s.")
+                % {"size": filesizeformat(file.size or 0), "limit": filesizeformat(self.max_bytes)},
+                code="too_large",
+            )
+        return file
 
 
 class MultipleFileInput(forms.ClearableFileInput):

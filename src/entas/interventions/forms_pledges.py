@@ -5,11 +5,10 @@ errors are shown on the same form, with what was typed kept."""
 from typing import Any, cast
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.models import Organization, User
+from entas.imports.forms import SpreadsheetFileField
 from entas.interventions import selectors_pledges as selectors
 from entas.interventions.services.sheets import MAX_BYTES, ExportFormat
 from entas.registry.forms import DATE_INPUT_FORMATS
@@ -126,25 +125,11 @@ class ExportForm(SheetOrganizationForm):
 
 
 class ImportForm(SheetOrganizationForm):
-    file = forms.FileField(
+    file = SpreadsheetFileField(
+        max_bytes=MAX_BYTES,
         label=_("Berkas daftar penyaluran (CSV atau Excel .xlsx)"),
         help_text=_(
             "Kolom: id_rujukan, tanggal_salur, jumlah, nilai, bukti; baris pertama berisi nama "
             "kolom. Paling besar 5 MB."
         ),
-        error_messages={
-            "required": _("Pilih berkas yang akan diunggah."),
-            "empty": _("Berkas yang dipilih kosong."),
-            "invalid": _("Berkas tidak terkirim dengan benar; pilih lagi lalu unggah."),
-        },
     )
-
-    def clean_file(self) -> UploadedFile:
-        file = cast(UploadedFile, self.cleaned_data["file"])
-        if (file.size or 0) > MAX_BYTES:
-            raise forms.ValidationError(
-                _("Berkas berukuran %(size)s, melebihi batas %(limit)s.")
-                % {"size": filesizeformat(file.size or 0), "limit": filesizeformat(MAX_BYTES)},
-                code="too_large",
-            )
-        return file

@@ -5,11 +5,10 @@ form, with what was typed kept."""
 from typing import Any, cast
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from entas.accounts.models import User
+from entas.imports.forms import SpreadsheetFileField
 from entas.registry.forms import DATE_INPUT_FORMATS
 from entas.targeting.models import Period
 from entas.verval.services.upload import MAX_BYTES
@@ -124,28 +123,14 @@ class CampaignForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(
+    file = SpreadsheetFileField(
+        max_bytes=MAX_BYTES,
         label=_("Berkas daftar keluarga (CSV atau Excel .xlsx)"),
         help_text=_(
             "Satu kolom bernama nik, no_kk atau id_keluarga; baris pertama berisi nama kolom. "
             "Paling besar 5 MB."
         ),
-        error_messages={
-            "required": _("Pilih berkas yang akan diunggah."),
-            "empty": _("Berkas yang dipilih kosong."),
-            "invalid": _("Berkas tidak terkirim dengan benar; pilih lagi lalu unggah."),
-        },
     )
-
-    def clean_file(self) -> UploadedFile:
-        file = cast(UploadedFile, self.cleaned_data["file"])
-        if (file.size or 0) > MAX_BYTES:
-            raise forms.ValidationError(
-                _("Berkas berukuran %(size)s, melebihi batas %(limit)s.")
-                % {"size": filesizeformat(file.size or 0), "limit": filesizeformat(MAX_BYTES)},
-                code="too_large",
-            )
-        return file
 
 
 class AreaChoice:
