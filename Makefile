@@ -57,7 +57,8 @@ demo: synth var/secret_key
 	@echo "Verval: kampanye di /verval/kampanye/ (demo-admin); tugas lapangan di /verval/lapangan/ (demo-psm-<kode kelurahan>); pemeriksaan di /verval/periksa/ (demo-petugas)"
 	$(ENTAS) load_programmes > /dev/null
 	$(ENTAS) recommend --period 2025-01 | tail -n 3
-	@echo "Intervensi: katalog program di /intervensi/program/, rekomendasi dan rujukan (demo-admin), antrean OPD di /intervensi/rujukan/ (demo-opd), konvergensi di /intervensi/konvergensi/"
+	$(ENTAS) interventions_demo --period 2025-01 --seed $(SEED) --replace
+	@echo "Intervensi: katalog program di /intervensi/program/ dan rekomendasi (demo-admin); antrean tiap OPD/mitra di /intervensi/rujukan/ (demo-opd-<kode>, mis. demo-opd-dinsos, demo-opd-dinkes, demo-opd-baznas); kesenjangan dan bantuan ganda di /intervensi/konvergensi/ (demo-admin)"
 	@echo "Server: http://127.0.0.1:8000/  (Ctrl+C untuk berhenti)"
 	DEBUG=0 SECRET_KEY="$$(cat var/secret_key)" $(ENTAS) db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; \

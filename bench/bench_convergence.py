@@ -14,29 +14,32 @@ INSERTs), built once and reused while size and seed match (--fresh rebuilds).
 
 Measured, --runs times each, p50/p95: `selectors_convergence.convergence_matrix` for the
 whole city (admin); the baseline: one `Referral` GROUP BY kelurahan, organisation and
-status; one kelurahan's family matrix; `coverage_gap_count` and `coverage_gaps` for the
-city; `double_dipping` for the city. Goal: the city matrix under 1 s. Figures are
-printed, never asserted.
+status; one kelurahan's family matrix; `selectors_gaps.coverage_gap_count` and
+`coverage_gaps` for the city; `double_dipping` for the city. Goal: the city matrix under
+1 s. Figures are printed, never asserted.
 """
 
 import argparse
-import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-from postgres import postgres_available, postgres_recreate, url_of
+from common import (
+    ROOT,
+    Bench,
+    child_print,
+    database_options,
+    databases,
+    django_setup,
+    percentiles,
+    same_flags,
+    title,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ENTAS = str(BIN / "entas")
 WORK = ROOT / "var" / "bench_convergence"
+BENCH = Bench(__file__, WORK)
 PG_NAME = "entas_bench_convergence"
 SQLITE_URL = f"sqlite:///{WORK / 'city.sqlite3'}"
 ORGANIZATIONS = 12
@@ -49,104 +52,42 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, default=3, help="per family, on average")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the cities")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    database_options(parser)
     arguments = parser.parse_args()
     if arguments.child:
-        print(json.dumps(CHILDREN[arguments.child](arguments)))
+        child_print(CHILDREN[arguments.child](arguments))
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    print(
-        f"entas convergence benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()}"
-        f" cores, commit {git('rev-parse', '--short', 'HEAD')}"
-    )
-    databases = {}
-    if not arguments.skip_sqlite:
-        databases["SQLite"] = SQLITE_URL
-    if not arguments.skip_postgres and postgres_available():
-        databases["PostgreSQL"] = url_of(PG_NAME)
-    for name, url in databases.items():
+    print(title("convergence"))
+    for name, url in databases(arguments, SQLITE_URL, PG_NAME).items():
         print(f"\n== {name} ==", flush=True)
         city(name, url, arguments)
-        report(child("measure", url, arguments))
-
-
-# --- running children ------------------------------------------------------------------
-
-
-def env_for(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "entas.config.settings",
-        "ENTAS_HOME": str(ROOT),
-        "ENTAS_VAR_DIR": str(WORK / "var"),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-convergence-only-not-a-secret",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def child(kind: str, url: str, arguments: argparse.Namespace) -> dict[str, Any]:
-    flags = [
-        f"--{name.replace('_', '-')}={value}"
-        for name, value in vars(arguments).items()
-        if isinstance(value, int) and not isinstance(value, bool)
-    ]
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, *flags]
-    completed = subprocess.run(command, env=env_for(url), cwd=ROOT, capture_output=True, text=True)
-    if completed.returncode:
-        sys.exit(f"--child {kind} failed:\n{completed.stderr[-3000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def entas(url: str, *arguments: str) -> None:
-    completed = subprocess.run(
-        [ENTAS, *arguments], env=env_for(url), cwd=ROOT, capture_output=True, text=True
-    )
-    if completed.returncode:
-        sys.exit(f"entas {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
-
-
-def git(*arguments: str) -> str:
-    return subprocess.run(
-        ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.strip()
+        report(BENCH.child("measure", *same_flags(arguments), url=url))
 
 
 def city(name: str, url: str, arguments: argparse.Namespace) -> None:
-    marker = WORK / f"city-{name.lower()}.json"
     wanted = {
         "households": arguments.households,
         "referrals": arguments.referrals,
         "seed": arguments.seed,
     }
-    if marker.exists() and not arguments.fresh and json.loads(marker.read_text()) == wanted:
-        entas(url, "migrate", "--no-input", "-v", "0")
-        print(f"  city reused ({marker.name})")
+    if BENCH.city_known(name, wanted, fresh=arguments.fresh):
+        BENCH.entas(url, "migrate", "--no-input", "-v", "0")
+        print(f"  city reused (city-{name.lower()}.json)")
         return
-    if url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    else:
-        postgres_recreate(PG_NAME)
-    entas(url, "migrate", "--no-input", "-v", "0")
-    entas(url, "load_regions")
-    built = child("build", url, arguments)
+    BENCH.fresh_database(url)
+    built = BENCH.child("build", *same_flags(arguments), url=url)
     print(
         f"  city built in {built['seconds']:.1f} s: {built['households']:,} families"
         f" ({built['extreme']:,} extreme-poor), {built['referrals']:,} referrals,"
         f" {built['needs']:,} needs"
     )
-    marker.write_text(json.dumps(wanted) + "\n")
+    BENCH.city_built(name, wanted)
 
 
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:6.0f} ms, p95 {p95 * 1000:6.0f} ms"
+def timings(samples: list[float]) -> str:
+    p50, p95 = percentiles(samples)
+    return f"p50 {p50:6.0f} ms, p95 {p95:6.0f} ms"
 
 
 def report(result: dict[str, Any]) -> None:
@@ -160,7 +101,7 @@ def report(result: dict[str, Any]) -> None:
         ("double_dipping, whole city", "double"),
     ):
         ratio = statistics.median(result[key]) / plain if plain else 0
-        print(f"  {label:<52} {percentiles(result[key])}  (÷ plain {ratio:5.1f})")
+        print(f"  {label:<52} {timings(result[key])}  (÷ plain {ratio:5.1f})")
     print(
         f"  matrix: {result['rows']} kelurahan × {result['columns']} organisations,"
         f" {result['families']:,} families, {result['untouched']:,} untouched;"
@@ -170,12 +111,6 @@ def report(result: dict[str, Any]) -> None:
 
 
 # --- children (Django set up in the child) ------------------------------------------------
-
-
-def _django() -> None:
-    import django
-
-    django.setup()
 
 
 def _catalogue(random_: random.Random) -> tuple[Any, list[Any]]:
@@ -203,7 +138,7 @@ def _catalogue(random_: random.Random) -> tuple[Any, list[Any]]:
 
 
 def child_build(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -344,12 +279,13 @@ def _referrals(
 
 
 def child_measure(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from django.db import connection, reset_queries
     from django.db.models import Count
 
     from entas.accounts.models import User
     from entas.interventions import selectors_convergence as convergence
+    from entas.interventions import selectors_gaps
     from entas.interventions.models import Referral
     from entas.targeting.models import Period
 
@@ -379,9 +315,9 @@ def child_measure(arguments: argparse.Namespace) -> dict[str, Any]:
         "kelurahan": lambda: convergence.convergence_matrix(
             user=admin, period=period, kelurahan_code=kelurahan_code
         ),
-        "gap_count": lambda: convergence.coverage_gap_count(user=admin, period=period),
-        "gaps": lambda: convergence.coverage_gaps(user=admin, period=period),
-        "double": lambda: convergence.double_dipping(user=admin, period=period),
+        "gap_count": lambda: selectors_gaps.coverage_gap_count(user=admin, period=period),
+        "gaps": lambda: selectors_gaps.coverage_gaps(user=admin, period=period),
+        "double": lambda: selectors_gaps.double_dipping(user=admin, period=period),
     }
     result: dict[str, Any] = {}
     for key, function in work.items():
@@ -401,8 +337,8 @@ def child_measure(arguments: argparse.Namespace) -> dict[str, Any]:
     result.update(
         rows=len(matrix.rows), columns=len(matrix.organizations),
         families=matrix.total.families, untouched=matrix.total.untouched,
-        gap_total=convergence.coverage_gap_count(user=admin, period=period),
-        alerts=len(convergence.double_dipping(user=admin, period=period)),
+        gap_total=selectors_gaps.coverage_gap_count(user=admin, period=period),
+        alerts=len(selectors_gaps.double_dipping(user=admin, period=period)),
     )  # fmt: skip
     return result
 

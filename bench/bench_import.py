@@ -37,11 +37,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common import ENTAS, ROOT, env_for, fresh_database, git
 from postgres import PG_ADMIN, postgres_available, postgres_recreate, url_of
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ENTAS = str(BIN / "entas")
 PG_NAME = "entas_bench_import"
 PG_URL = url_of(PG_NAME)
 FAMILIES, MEMBERS, P3KE = "dtsen_keluarga.csv", "dtsen_anggota.csv", "p3ke_individu.csv"
@@ -49,7 +47,6 @@ MEMORY_GOAL_MB = 1536
 POSTGRES_GOAL = 250_000  # persons per second end to end, issue 3
 SMALL_HOUSEHOLDS = 100_000  # the smaller file of the memory-flatness check
 IDEMPOTENT_KEYS = ("households_created", "persons_created", "persons_updated")
-CODE: dict[str, str] = {}  # PYTHONPATH of the snapshot under test; empty: the working tree
 
 
 @dataclass
@@ -154,44 +151,7 @@ def failed(run: Run) -> None:
         print(f"     {line[:200]}")
 
 
-# --- environment ------------------------------------------------------------------------
-
-
-def env_for(url: str, work: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "entas.config.settings",
-        "ENTAS_VAR_DIR": str(work / "var"),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-import-only-not-a-secret",
-        "PYTHONUNBUFFERED": "1",
-        **CODE,
-    }
-
-
-def entas(url: str, work: Path, *arguments: str) -> None:
-    """An untimed set-up step; its output is dropped unless it fails."""
-    completed = subprocess.run(
-        [ENTAS, *arguments],
-        env=env_for(url, work),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode:
-        sys.exit(f"entas {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
-
-
-def fresh_database(url: str, work: Path) -> None:
-    """An empty, migrated database with the region tree (not timed)."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    else:
-        postgres_recreate(PG_NAME)
-    entas(url, work, "migrate", "--no-input", "-v", "0")
-    entas(url, work, "load_regions")
+# --- databases --------------------------------------------------------------------------
 
 
 def postgres_version() -> str:
@@ -214,14 +174,9 @@ def database_size_mb(url: str) -> float:
     return (row[0] if row else 0) / 2**20
 
 
-def git(*arguments: str) -> str:
-    return subprocess.run(
-        ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout.strip()
-
-
 def code_snapshot(work: Path) -> str:
-    """Unpack the last commit's src/ under WORK/code and put it first on PYTHONPATH."""
+    """Unpack the last commit's src/ under WORK/code and put it first on PYTHONPATH: every
+    process started from now on imports it."""
     target = work / "code"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -235,7 +190,7 @@ def code_snapshot(work: Path) -> str:
         destination = target / compiled.relative_to(ROOT)
         if destination.parent.exists():
             shutil.copy2(compiled, destination)
-    CODE["PYTHONPATH"] = str(target / "src")
+    os.environ["PYTHONPATH"] = str(target / "src")
     where = subprocess.run(
         [sys.executable, "-c", "import entas; print(entas.__file__)"],
         env=env_for("", work),

@@ -2,7 +2,7 @@
 and PostgreSQL, against the time to only read the input frames.
 
     python bench/bench_interventions.py [--households 110000] [--seed 7] [--runs 2]
-        [--skip-postgres] [--skip-sqlite] [--fresh]
+        [--proposals 2000] [--skip-postgres] [--skip-sqlite] [--fresh]
 
 - The city: `entas synth --households N --seed S` into a SQLite file
   (var/bench_interventions/registry.sqlite3) and a throwaway PostgreSQL database
@@ -22,6 +22,13 @@ and PostgreSQL, against the time to only read the input frames.
   (`recommendation_inputs`: the bulk reads into Polars frames, nothing evaluated or
   written) and `recommendations_run` --runs times (the first writes into an empty period,
   later ones replace the open rows).
+- Then, on the last run's recommendations, `recommendations_propose` of the programme with
+  the most open recommendations, limit --proposals: referrals per second, p50/p95 of each
+  `referral_propose` it makes (every rule checked, audited), its process's peak memory.
+  Baseline, in its own process: as many bare `Referral` rows of the same programme, once
+  by one `Referral.objects.bulk_create` and once by one `Referral.objects.create` each.
+  Each leaves the city as it found it (referrals, grants and their audit deleted, the
+  recommendations open again).
 
 Figures are printed, never asserted.
 """
@@ -29,21 +36,23 @@ Figures are printed, never asserted.
 # ruff: noqa: S608 - every statement here is built from constants and numbers, no input
 
 import argparse
-import json
-import os
-import resource
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from postgres import postgres_available, postgres_recreate, url_of
+from common import (
+    ROOT,
+    Bench,
+    child_print,
+    database_options,
+    databases,
+    django_setup,
+    percentiles,
+    same_flags,
+    title,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ENTAS = str(BIN / "entas")
 WORK = ROOT / "var" / "bench_interventions"
+BENCH = Bench(__file__, WORK)
 PG_NAME = "entas_bench_interventions"
 SQLITE_URL = f"sqlite:///{WORK / 'registry.sqlite3'}"
 GOAL_SECONDS = 60.0
@@ -60,119 +69,36 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=110_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--runs", type=int, default=2)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the cities")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--proposals", type=int, default=2000, help="limit of the bulk proposal")
+    database_options(parser)
     arguments = parser.parse_args()
     if arguments.child:
-        import django
-
-        django.setup()
-        result = CHILDREN[arguments.child]()
-        result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        print(json.dumps(result))
+        django_setup()
+        child_print(CHILDREN[arguments.child](arguments))
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    print(
-        f"entas interventions benchmark — {time.strftime('%Y-%m-%d %H:%M')},"
-        f" {os.cpu_count()} cores, commit {git('rev-parse', '--short', 'HEAD')}"
-    )
-    databases = {}
-    if not arguments.skip_sqlite:
-        databases["SQLite"] = SQLITE_URL
-    if not arguments.skip_postgres and postgres_available():
-        databases["PostgreSQL"] = url_of(PG_NAME)
-    for name, url in databases.items():
+    print(title("interventions"))
+    for name, url in databases(arguments, SQLITE_URL, PG_NAME).items():
         database_bench(name, url, arguments)
-
-
-def env_for(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "entas.config.settings",
-        "ENTAS_HOME": str(ROOT),
-        "ENTAS_VAR_DIR": str(WORK / "var"),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-interventions-only-not-a-secret",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def git(*arguments: str) -> str:
-    return subprocess.run(
-        ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.strip()
-
-
-def entas(url: str, *arguments: str) -> float:
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [ENTAS, *arguments], env=env_for(url), cwd=ROOT, capture_output=True, text=True
-    )
-    if completed.returncode:
-        sys.exit(f"entas {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
-    return time.perf_counter() - started
-
-
-def child(kind: str, url: str) -> dict[str, Any]:
-    """A `--child KIND` process: its JSON result, with its peak memory and wall time."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind]
-    started = time.perf_counter()
-    completed = subprocess.run(command, env=env_for(url), cwd=ROOT, capture_output=True, text=True)
-    if completed.returncode:
-        sys.exit(f"--child {kind} failed:\n{completed.stderr[-3000:]}")
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    result["wall"] = time.perf_counter() - started
-    return result
-
-
-# --- the city ----------------------------------------------------------------------------
-
-
-def city(name: str, url: str, arguments: argparse.Namespace) -> None:
-    marker = WORK / f"city-{name.lower()}.json"
-    wanted = {"households": arguments.households, "seed": arguments.seed}
-    if marker.exists() and not arguments.fresh:
-        known = json.loads(marker.read_text())
-        if {key: known.get(key) for key in wanted} == wanted:
-            entas(url, "migrate", "--no-input", "-v", "0")
-            print(f"  city reused ({marker.name}, built {known['built']})")
-            return
-    print(f"  building the city: entas synth --households {arguments.households:,} …", flush=True)
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    else:
-        postgres_recreate(PG_NAME)
-    entas(url, "migrate", "--no-input", "-v", "0")
-    entas(url, "load_regions")
-    seconds = entas(
-        url, "synth", "--households", str(arguments.households), "--seed", str(arguments.seed)
-    )
-    print(f"  entas synth: {seconds:.0f} s")
-    marker.write_text(
-        json.dumps({**wanted, "built": time.strftime("%Y-%m-%d %H:%M")}, indent=2) + "\n"
-    )
 
 
 def database_bench(name: str, url: str, arguments: argparse.Namespace) -> None:
     print(f"\n== {name} ==", flush=True)
-    city(name, url, arguments)
-    entas(url, "load_programmes")
-    prepared = child("prepare", url)
+    BENCH.synth_city(name, url, arguments)
+    BENCH.entas(url, "load_programmes")
+    prepared = BENCH.child("prepare", url=url)
     print(
         f"  period 2025-01: {prepared['households']:,} families ({prepared['extreme']:,} ekstrem),"
         f" {prepared['persons']:,} current members, {prepared['needs']:,} open needs,"
         f" {prepared['programmes']} programmes (prepared in {prepared['seconds']:.1f} s)"
     )
-    baseline = child("inputs", url)
+    baseline = BENCH.child("inputs", url=url)
     print(
         f"  baseline, read the input frames only: {baseline['seconds']:6.2f} s,"
         f" peak {baseline['peak_mb']} MB"
     )
     for number in range(1, arguments.runs + 1):
-        run = child("run", url)
+        run = BENCH.child("run", url=url)
         rate = run["households"] / run["seconds"]
         verdict = "met" if run["seconds"] < GOAL_SECONDS else "MISSED"
         print(
@@ -185,12 +111,46 @@ def database_bench(name: str, url: str, arguments: argparse.Namespace) -> None:
         "  per programme (last run): "
         + ", ".join(f"{k} {v:,}" for k, v in run["per_programme"].items())
     )
+    proposals_bench(url, arguments)
+
+
+def proposals_bench(url: str, arguments: argparse.Namespace) -> None:
+    """`recommendations_propose` of the largest programme against bare Referral rows."""
+    bare = BENCH.child("propose_baseline", *same_flags(arguments), url=url)
+    made = BENCH.child("propose", *same_flags(arguments), url=url)
+    rows, created = bare["rows"], sum(bare["create"])
+    create_p50, create_p95 = percentiles(bare["create"])
+    each, each_ratio = "no referral_propose one by one to time", ""
+    if made["each"]:
+        each_p50, each_p95 = percentiles(made["each"])
+        each = (
+            f"p50 {each_p50:.1f} ms, p95 {each_p95:.1f} ms per referral_propose"
+            f" ({sum(made['each']):.2f} s in all)"
+        )
+        each_ratio = f"; referral_propose ÷ create (p50) {each_p50 / create_p50:.1f}"
+    print(
+        f"  recommendations_propose, {made['programme']} ({made['open']:,} open),"
+        f" limit {arguments.proposals:,}: {made['proposed']:,} referrals in"
+        f" {made['seconds']:.2f} s = {made['proposed'] / made['seconds']:,.0f} referrals/s,"
+        f" {each}; refused {made['refused'] or 0}, left open {made['left_open']:,};"
+        f" peak {made['peak_mb']} MB"
+    )
+    print(
+        f"     baseline, the same number of bare rows ({rows:,}): one bulk_create"
+        f" {bare['bulk_seconds']:.3f} s ({rows / bare['bulk_seconds']:,.0f} rows/s), one"
+        f" create each {created:.2f} s (p50 {create_p50:.2f} ms, p95 {create_p95:.2f} ms);"
+        f" peak {bare['peak_mb']} MB"
+    )
+    print(
+        f"     recommendations_propose ÷ bulk_create {made['seconds'] / bare['bulk_seconds']:,.0f},"
+        f" ÷ one create each {made['seconds'] / created:.1f}{each_ratio}"
+    )
 
 
 # --- children (inside Django) --------------------------------------------------------------
 
 
-def prepare() -> dict[str, Any]:
+def prepare(_arguments: argparse.Namespace) -> dict[str, Any]:
     """Period 2025-01 with every active household classified, open needs, one visit."""
     import datetime as dt
 
@@ -202,6 +162,7 @@ def prepare() -> dict[str, Any]:
 
     started = time.perf_counter()
     with transaction.atomic():
+        _referrals_clear()  # a proposal run that died half-way left some
         Recommendation.objects.all().delete()
         period, _ = Period.objects.get_or_create(
             code="2025-01",
@@ -287,7 +248,7 @@ def _one_visit(period: Any) -> int:
     return visit.pk
 
 
-def inputs_only() -> dict[str, Any]:
+def inputs_only(_arguments: argparse.Namespace) -> dict[str, Any]:
     from entas.interventions.recommendations import recommendation_inputs
     from entas.targeting.models import Period
 
@@ -297,7 +258,7 @@ def inputs_only() -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "households": inputs.households.height}
 
 
-def run() -> dict[str, Any]:
+def run(_arguments: argparse.Namespace) -> dict[str, Any]:
     from entas.interventions.recommendations import recommendations_run
     from entas.targeting.models import Period
 
@@ -312,7 +273,124 @@ def run() -> dict[str, Any]:
     }
 
 
-CHILDREN = {"prepare": prepare, "inputs": inputs_only, "run": run}
+def _largest_programme(period: Any) -> tuple[Any, int]:
+    """The programme with the most open recommendations in the period, and how many."""
+    from django.db.models import Count
+
+    from entas.interventions import choices as c
+    from entas.interventions.models import Programme, Recommendation
+
+    code, count = (
+        Recommendation.objects.filter(period=period, status=c.RecommendationStatus.OPEN)
+        .values_list("programme__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "programme__code")
+        .first()
+    ) or ("", 0)
+    return Programme.objects.get(code=code), count
+
+
+def _bench_admin() -> Any:
+    from entas.accounts.models import Role, User
+
+    admin, _created = User.objects.get_or_create(
+        username="bench-admin", defaults={"role": Role.ADMIN}
+    )
+    return admin
+
+
+def _referrals_clear() -> None:
+    """Every referral, its grant and its audit gone, every proposed recommendation open
+    again: the city as the recommendations left it (it has no other referrals)."""
+    from entas.core.models import AuditEvent
+    from entas.interventions import choices as c
+    from entas.interventions.models import Recommendation, Referral
+    from entas.registry.models import HouseholdGrant
+
+    HouseholdGrant.objects.filter(reference__startswith="referral:").delete()
+    Referral.objects.all().delete()
+    AuditEvent.objects.filter(action__startswith="referral.").delete()
+    Recommendation.objects.filter(status=c.RecommendationStatus.REFERRED).update(
+        status=c.RecommendationStatus.OPEN
+    )
+
+
+def propose(arguments: argparse.Namespace) -> dict[str, Any]:
+    """`recommendations_propose` of the largest programme; each referral_propose timed."""
+    from entas.interventions.services import proposals
+    from entas.targeting.models import Period
+
+    period = Period.objects.get(code="2025-01")
+    programme, open_count = _largest_programme(period)
+    admin = _bench_admin()
+    each: list[float] = []
+    one_by_one = getattr(proposals, "referral_propose", None)
+    if one_by_one is not None:  # the service proposes one recommendation per call
+
+        def timed(**keywords: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return one_by_one(**keywords)
+            finally:
+                each.append(time.perf_counter() - started)
+
+        proposals.referral_propose = timed
+    started = time.perf_counter()
+    result = proposals.recommendations_propose(
+        actor=admin, period=period, programme=programme, limit=arguments.proposals
+    )
+    seconds = time.perf_counter() - started
+    _referrals_clear()
+    return {
+        "programme": programme.code, "open": open_count, "seconds": seconds,
+        "proposed": result.proposed, "refused": dict(result.refused),
+        "left_open": result.left_open, "allocation_full": result.allocation_full,
+        "each": each,
+    }  # fmt: skip
+
+
+def propose_baseline(arguments: argparse.Namespace) -> dict[str, Any]:
+    """As many bare Referral rows of the same programme as the proposal makes: one
+    bulk_create, then one create each (each committed on its own, as each proposal is)."""
+    from entas.interventions import choices as c
+    from entas.interventions.models import Recommendation, Referral
+    from entas.targeting.models import Period
+
+    period = Period.objects.get(code="2025-01")
+    programme, _open_count = _largest_programme(period)
+    admin = _bench_admin()
+    chosen = Recommendation.objects.filter(
+        period=period, programme=programme, status=c.RecommendationStatus.OPEN
+    ).order_by("household_id", "person_id")[: arguments.proposals]
+    fields = [
+        {
+            "period": period, "programme": programme, "organization_id": programme.owner_id,
+            "household_id": household, "person_id": person, "need_id": need, "quantity": 1,
+            "amount": programme.unit_cost, "proposed_by": admin,
+        }
+        for household, person, need in chosen.values_list("household_id", "person_id", "need_id")
+    ]  # fmt: skip
+    bulk = [Referral(**row) for row in fields]
+    started = time.perf_counter()
+    Referral.objects.bulk_create(bulk)
+    bulk_seconds = time.perf_counter() - started
+    _referrals_clear()
+    create = []
+    for row in fields:
+        started = time.perf_counter()
+        Referral.objects.create(**row)
+        create.append(time.perf_counter() - started)
+    _referrals_clear()
+    return {"rows": len(fields), "bulk_seconds": bulk_seconds, "create": create}
+
+
+CHILDREN = {
+    "prepare": prepare,
+    "inputs": inputs_only,
+    "run": run,
+    "propose": propose,
+    "propose_baseline": propose_baseline,
+}
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ Figures are printed, never asserted.
 """
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -31,9 +29,10 @@ from typing import Any
 
 import polars as pl
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from common import BIN, ROOT, Bench, child_print, measured, title
+
 WORK = ROOT / "var" / "bench_linkage"
+BENCH = Bench(__file__, WORK)
 SIZES = tuple(
     int(s) for s in os.environ.get("ENTAS_BENCH_SIZES", "100000,300000,1000000").split(",")
 )
@@ -48,13 +47,11 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        result = CHILDREN[arguments.child](arguments.folder)
-        result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        print(json.dumps(result))
+        child_print(CHILDREN[arguments.child](arguments.folder))
         return
     WORK.mkdir(parents=True, exist_ok=True)
     city = WORK / f"city-{arguments.households}"
-    print(f"entas linkage benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores")
+    print(title("linkage"))
     city_files(city, arguments.households, fresh=arguments.fresh)
     sizes = subsets(city)
     print("\n## entas model (shipped, trained on another synthetic city), threshold 0.9")
@@ -64,19 +61,10 @@ def main() -> None:
     )
     for size, folder in sizes.items():
         pairs = folder / "pairs.csv"
-        seconds, peak, _out = measured(
-            [
-                str(BIN / "entas"),
-                "linkage",
-                "dedupe",
-                "--input",
-                str(folder / "persons.csv"),
-                "--output",
-                str(pairs),
-                "--threshold",
-                str(THRESHOLD),
-            ]
-        )
+        seconds, peak = entas_measured(
+            "linkage", "dedupe", "--input", str(folder / "persons.csv"), "--output", str(pairs),
+            "--threshold", str(THRESHOLD),
+        )  # fmt: skip
         quality = score(pl.read_csv(pairs, infer_schema=False), folder / "truth.csv")
         print(
             f"{size:>10,} {seconds:>7.1f} {size / seconds:>9,.0f} {peak:>8,.0f}"
@@ -98,31 +86,14 @@ def main() -> None:
     )
     print(f"\n## Training the entas model on the {largest:,} records themselves")
     model = folder / "model.json"
-    seconds, peak, _out = measured(
-        [
-            str(BIN / "entas"),
-            "linkage",
-            "train",
-            "--input",
-            str(folder / "persons.csv"),
-            "--output",
-            str(model),
-        ]
+    seconds, peak = entas_measured(
+        "linkage", "train", "--input", str(folder / "persons.csv"), "--output", str(model)
     )
     print(f"  entas linkage train: {seconds:.1f} s, peak {peak:,.0f} MB")
-    seconds, peak, _out = measured(
-        [
-            str(BIN / "entas"),
-            "linkage",
-            "dedupe",
-            "--input",
-            str(folder / "persons.csv"),
-            "--output",
-            str(folder / "pairs_self.csv"),
-            "--model",
-            str(model),
-        ]
-    )
+    seconds, peak = entas_measured(
+        "linkage", "dedupe", "--input", str(folder / "persons.csv"),
+        "--output", str(folder / "pairs_self.csv"), "--model", str(model),
+    )  # fmt: skip
     quality = score(
         pl.read_csv(folder / "pairs_self.csv", infer_schema=False), folder / "truth.csv"
     )
@@ -249,33 +220,15 @@ def score(pairs: pl.DataFrame, truth_path: Path) -> dict[str, Any]:
 # --- measuring -----------------------------------------------------------------------------
 
 
-def measured(command: list[str]) -> tuple[float, float, str]:
-    """Wall time and peak resident memory (ru_maxrss, from wait4) of one command."""
+def entas_measured(*arguments: str) -> tuple[float, float]:
+    """Wall time and peak resident memory (ru_maxrss, from wait4) of `entas ARGUMENTS`."""
     env = os.environ | {"ENTAS_HOME": str(ROOT)}
-    output = WORK / "last-output.txt"
-    started = time.perf_counter()
-    with output.open("w") as out:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out)
-        _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}")
-    return seconds, usage.ru_maxrss / 1024, output.read_text()
+    seconds, peak, _out = measured([str(BIN / "entas"), *arguments], env, WORK / "logs")
+    return seconds, peak
 
 
 def child(name: str, folder: Path) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", name, "--folder", str(folder)]
-    completed = subprocess.run(
-        command,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=os.environ | {"ENTAS_HOME": str(ROOT)},
-    )
-    if completed.returncode:
-        raise SystemExit(f"child {name} failed:\n{completed.stderr[-3000:]}")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return BENCH.child(name, "--folder", str(folder))
 
 
 def child_generic(folder: Path) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -21,9 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common import ROOT, child_print
+
 SEED = 2025
 PERSONS_PER_HOUSEHOLD = 3.68  # mean size of the families outside the extreme-poor group
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(persons: int = 1_000_000, *, database: bool = True) -> dict[str, Any]:
@@ -68,10 +68,6 @@ def _child(kind: str, work: Path, households: int, **extra: str) -> dict[str, An
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _in_child(kind: str, work: Path, households: int, rows: str) -> dict[str, Any]:
     if kind == "baseline":
         return _baseline(work / "baseline", json.loads(rows))
@@ -104,7 +100,6 @@ def _in_child(kind: str, work: Path, households: int, rows: str) -> dict[str, An
         "records": result.tally.registry_persons + result.tally.p3ke_persons,
         "seconds": result.seconds,
         "rate": result.persons_per_second,
-        "peak_mb": _peak_mb(),
         "rows": result.rows,
         "widths": widths,
     }
@@ -122,7 +117,7 @@ def _baseline(folder: Path, shape: dict[str, list[int]]) -> dict[str, Any]:
                 writer.writerow(row)
     seconds = time.perf_counter() - started
     total = sum(count for count, _width in shape.values())
-    return {"rows": total, "seconds": seconds, "rate_rows": total / seconds, "peak_mb": _peak_mb()}
+    return {"rows": total, "seconds": seconds, "rate_rows": total / seconds}
 
 
 def _widths(folder: Path, rows: dict[str, int]) -> dict[str, int]:
@@ -163,10 +158,8 @@ def main() -> None:
     parser.add_argument("--rows", default="{}", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        print(
-            json.dumps(
-                _in_child(arguments.child, arguments.work, arguments.households, arguments.rows)
-            )
+        child_print(
+            _in_child(arguments.child, arguments.work, arguments.households, arguments.rows)
         )
         return
     report(run(arguments.persons, database=not arguments.no_database))

@@ -36,23 +36,18 @@ the database server's memory is not in it. Figures are printed, never asserted.
 # ruff: noqa: S608 - every statement here is built from constants and numbers, no input
 
 import argparse
-import json
 import os
-import resource
 import statistics
-import subprocess
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from postgres import postgres_available, postgres_recreate, url_of
+from common import ENTAS, ROOT, Bench, child_print, django_setup, env_for, measured, title
+from postgres import postgres_available, url_of
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ENTAS = str(BIN / "entas")
 WORK = ROOT / "var" / "bench_targeting"
+BENCH = Bench(__file__, WORK)
 PG_NAME = "entas_bench_targeting"
 PG_URL = url_of(PG_NAME)
 SQLITE_URL = f"sqlite:///{WORK / 'registry.sqlite3'}"
@@ -79,15 +74,10 @@ def main() -> None:
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
-        result = CHILDREN[arguments.child](arguments)
-        result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        print(json.dumps(result))
+        child_print(CHILDREN[arguments.child](arguments))
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    print(
-        f"entas targeting benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores,"
-        f" commit {git('rev-parse', '--short', 'HEAD')}"
-    )
+    print(title("targeting"))
     figures: dict[str, dict[str, Any]] = {}
     databases = {}
     if not arguments.skip_postgres and postgres_available():
@@ -104,60 +94,9 @@ def main() -> None:
 # --- running children ------------------------------------------------------------------
 
 
-def env_for(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "entas.config.settings",
-        "ENTAS_HOME": str(ROOT),
-        "ENTAS_VAR_DIR": str(WORK / "var"),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-targeting-only-not-a-secret",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def measured(command: list[str], url: str = "") -> tuple[float, float, str]:
-    """Run `command` to the end: wall seconds, its peak RSS in MB (wait4), its stdout."""
-    logs = WORK / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    with (logs / "last.out").open("w+") as out, (logs / "last.err").open("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, env=env_for(url), cwd=ROOT, stdout=out, stderr=err)
-        _pid, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        out.seek(0), err.seek(0)
-        if os.waitstatus_to_exitcode(status):
-            sys.exit(f"{' '.join(command[:4])} failed:\n{err.read()[-3000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
-
-
-def child(kind: str, url: str = "", *extra: str) -> dict[str, Any]:
-    """A `--child KIND` process; its JSON result with its own peak memory and wall time."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, *extra]
-    started = time.perf_counter()
-    completed = subprocess.run(command, env=env_for(url), cwd=ROOT, capture_output=True, text=True)
-    if completed.returncode:
-        error = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else "?"
-        print(f"  !! --child {kind} failed: {error}")
-        return {}
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
-    result["wall"] = time.perf_counter() - started
-    return result
-
-
-def entas(url: str, *arguments: str) -> None:
-    completed = subprocess.run(
-        [ENTAS, *arguments], env=env_for(url), cwd=ROOT, capture_output=True, text=True
-    )
-    if completed.returncode:
-        sys.exit(f"entas {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
-
-
-def git(*arguments: str) -> str:
-    return subprocess.run(
-        ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.strip()
+def child(kind: str, url: str = "", *flags: str) -> dict[str, Any]:
+    """A `--child KIND` process; its JSON result with its own peak memory, empty if it failed."""
+    return BENCH.child(kind, *flags, url=url, check=False)
 
 
 # --- the databases ---------------------------------------------------------------------
@@ -165,26 +104,18 @@ def git(*arguments: str) -> str:
 
 def city(name: str, url: str, arguments: argparse.Namespace) -> dict[str, Any]:
     """The synthetic city in the database: reused when its marker matches, else built."""
-    marker = WORK / f"city-{name.lower()}.json"
     wanted = {"households": arguments.households, "seed": arguments.seed}
-    if marker.exists() and not arguments.fresh:
-        known = json.loads(marker.read_text())
-        if {key: known.get(key) for key in wanted} == wanted:
-            counted = child("count", url)
-            if counted["households"] == known["registry_households"]:
-                entas(url, "migrate", "--no-input", "-v", "0")  # the code may be newer
-                print(f"  city reused ({marker.name}, built {known['built']})")
-                return known
+    known = BENCH.city_known(name, wanted, fresh=arguments.fresh)
+    if known and child("count", url)["households"] == known["registry_households"]:
+        BENCH.entas(url, "migrate", "--no-input", "-v", "0")  # the code may be newer
+        print(f"  city reused (city-{name.lower()}.json, built {known['built']})")
+        return known
     print(f"  building the city: entas synth --households {arguments.households:,} …", flush=True)
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    else:
-        postgres_recreate(PG_NAME)
-    entas(url, "migrate", "--no-input", "-v", "0")
-    entas(url, "load_regions")
+    BENCH.fresh_database(url)
     seconds, peak, _out = measured(
         [ENTAS, "synth", "--households", str(arguments.households), "--seed", str(arguments.seed)],
-        url,
+        env_for(url, WORK),
+        WORK / "logs",
     )
     counted = child("count", url)
     known = {
@@ -193,10 +124,8 @@ def city(name: str, url: str, arguments: argparse.Namespace) -> dict[str, Any]:
         "persons": counted["persons"],
         "synth_seconds": round(seconds, 1),
         "synth_peak_mb": round(peak),
-        "built": time.strftime("%Y-%m-%d %H:%M"),
     }
-    marker.write_text(json.dumps(known, indent=2) + "\n")
-    return known
+    return BENCH.city_built(name, known)
 
 
 def database_bench(name: str, url: str, arguments: argparse.Namespace) -> dict[str, Any]:
@@ -266,14 +195,8 @@ def database_bench(name: str, url: str, arguments: argparse.Namespace) -> dict[s
 # --- children on a database (Django set up in the child) --------------------------------
 
 
-def _django() -> None:
-    import django
-
-    django.setup()
-
-
 def child_count(_arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from entas.registry.models import Household, Person
 
     return {"households": Household.objects.count(), "persons": Person.objects.count()}
@@ -337,7 +260,7 @@ def _period(code: str, name: str, starts: str, ends: str) -> Any:
 
 
 def child_classify(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from django.db import connection, transaction
 
     from entas.targeting import causes, graduation, selectors, services
@@ -411,7 +334,7 @@ def _insert_statement(period: Any) -> tuple[str, list]:
 
 def child_baseline(_arguments: argparse.Namespace) -> dict[str, Any]:
     """The same rules applied row by row in Python over the same `inputs` rows."""
-    _django()
+    django_setup()
     import datetime as dt
 
     from django.db import connection, transaction
@@ -568,7 +491,7 @@ def _differences(reference: int, baseline: int) -> int:
 
 
 def child_quarter(_arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     import datetime as dt
 
     from entas.synth.quarters import synthetic_quarter_write
@@ -753,7 +676,7 @@ def national_files(count: int, fresh: bool) -> tuple[list[Path], float | None]:
 
 
 def child_national(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from entas.targeting import defaults, engine
     from entas.targeting.parameters import rules_from, weights_from
 
@@ -803,8 +726,8 @@ def national_bench(arguments: argparse.Namespace) -> dict[str, Any]:
     import duckdb
 
     count = arguments.national
-    os.environ.update(env_for(SQLITE_URL))  # the generator's tables come from entas modules
-    _django()
+    os.environ.update(env_for(SQLITE_URL, WORK))  # the generator's tables come from entas modules
+    django_setup()
     print(f"\n== National: {count:,} households from Parquet, DuckDB {duckdb.__version__} ==")
     files, made = national_files(count, arguments.fresh)
     size = sum(path.stat().st_size for path in files) / 2**20

@@ -30,21 +30,26 @@ e. Progress of a campaign of --assignments assignments (60 % visited) on SQLite,
 import argparse
 import io
 import json
-import os
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from postgres import postgres_available, postgres_recreate, url_of
+from common import (
+    ROOT,
+    Bench,
+    child_print,
+    database_options,
+    databases,
+    django_setup,
+    percentiles,
+    same_flags,
+    title,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-ENTAS = str(BIN / "entas")
 WORK = ROOT / "var" / "bench_verval"
+BENCH = Bench(__file__, WORK)
 PG_NAME = "entas_bench_verval"
 SQLITE_URL = f"sqlite:///{WORK / 'city.sqlite3'}"
 PROGRESS_URL = f"sqlite:///{WORK / 'progress.sqlite3'}"
@@ -61,117 +66,29 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of d and e")
     parser.add_argument("--assign-runs", type=int, default=1, help="runs of a (~25 s each)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-progress", action="store_true")
-    parser.add_argument("--fresh", action="store_true", help="rebuild the cities")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    database_options(parser)
     arguments = parser.parse_args()
     if arguments.child:
-        result = CHILDREN[arguments.child](arguments)
-        result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-        print(json.dumps(result))
+        child_print(CHILDREN[arguments.child](arguments))
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    print(
-        f"entas verval benchmark — {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores,"
-        f" commit {git('rev-parse', '--short', 'HEAD')}"
-    )
-    databases = {}
-    if not arguments.skip_sqlite:
-        databases["SQLite"] = SQLITE_URL
-    if not arguments.skip_postgres and postgres_available():
-        databases["PostgreSQL"] = url_of(PG_NAME)
-    for name, url in databases.items():
+    print(title("verval"))
+    for name, url in databases(arguments, SQLITE_URL, PG_NAME).items():
         database_bench(name, url, arguments)
     photo_bench(arguments)
     if not arguments.skip_progress:
         progress_bench(arguments)
 
 
-# --- running children ------------------------------------------------------------------
-
-
-def env_for(url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "entas.config.settings",
-        "ENTAS_HOME": str(ROOT),
-        "ENTAS_VAR_DIR": str(WORK / "var"),
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-verval-only-not-a-secret",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
 def child(kind: str, url: str, arguments: argparse.Namespace) -> dict[str, Any]:
-    """A `--child KIND` process with the same flags; its JSON result."""
-    flags = [
-        f"--{name.replace('_', '-')}={value}"
-        for name, value in vars(arguments).items()
-        if isinstance(value, int) and not isinstance(value, bool)
-    ]
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, *flags]
-    completed = subprocess.run(command, env=env_for(url), cwd=ROOT, capture_output=True, text=True)
-    if completed.returncode:
-        print(f"  !! --child {kind} failed:\n{completed.stderr[-2500:]}")
-        return {}
-    return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def entas(url: str, *arguments: str) -> float:
-    started = time.perf_counter()
-    completed = subprocess.run(
-        [ENTAS, *arguments], env=env_for(url), cwd=ROOT, capture_output=True, text=True
-    )
-    if completed.returncode:
-        sys.exit(f"entas {' '.join(arguments)} failed:\n{completed.stderr[-3000:]}")
-    return time.perf_counter() - started
-
-
-def git(*arguments: str) -> str:
-    return subprocess.run(
-        ["git", *arguments], cwd=ROOT, capture_output=True, text=True, check=False
-    ).stdout.strip()
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    """p50 and p95 in milliseconds."""
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return statistics.median(ordered) * 1000, p95 * 1000
-
-
-# --- the city ---------------------------------------------------------------------------
-
-
-def city(name: str, url: str, arguments: argparse.Namespace) -> None:
-    """The synthetic city: reused when its marker matches, else built."""
-    marker = WORK / f"city-{name.lower()}.json"
-    wanted = {"households": arguments.households, "seed": arguments.seed}
-    if marker.exists() and not arguments.fresh and json.loads(marker.read_text()) == wanted:
-        entas(url, "migrate", "--no-input", "-v", "0")  # the code may be newer
-        print(f"  city reused ({marker.name})")
-        return
-    print(f"  building the city: entas synth --households {arguments.households:,} …", flush=True)
-    if url.startswith("sqlite:///"):
-        for suffix in ("", "-wal", "-shm"):
-            Path(url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
-    else:
-        postgres_recreate(PG_NAME)
-    entas(url, "migrate", "--no-input", "-v", "0")
-    entas(url, "load_regions")
-    seconds = entas(
-        url, "synth", "--households", str(arguments.households), "--seed", str(arguments.seed)
-    )
-    print(f"  entas synth: {seconds:.1f} s")
-    marker.write_text(json.dumps(wanted) + "\n")
+    """A `--child KIND` process with the same flags; its JSON result, empty if it failed."""
+    return BENCH.child(kind, *same_flags(arguments), url=url, check=False)
 
 
 def database_bench(name: str, url: str, arguments: argparse.Namespace) -> None:
     print(f"\n== {name} ==", flush=True)
-    city(name, url, arguments)
+    BENCH.synth_city(name, url, arguments)
     assign = child("assign", url, arguments)
     if assign:
         median, naive = statistics.median(assign["runs"]), statistics.median(assign["naive"])
@@ -263,8 +180,8 @@ def progress_bench(arguments: argparse.Namespace) -> None:
     if arguments.fresh or not marker.exists() or json.loads(marker.read_text()) != wanted:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-        entas(PROGRESS_URL, "migrate", "--no-input", "-v", "0")
-        entas(PROGRESS_URL, "load_regions")
+        BENCH.entas(PROGRESS_URL, "migrate", "--no-input", "-v", "0")
+        BENCH.entas(PROGRESS_URL, "load_regions")
         built = child("progress_build", PROGRESS_URL, arguments)
         print(f"  rows inserted with SQL in {built['seconds']:.1f} s ({built['visits']:,} visits)")
         marker.write_text(json.dumps(wanted) + "\n")
@@ -290,12 +207,6 @@ def progress_bench(arguments: argparse.Namespace) -> None:
 
 
 # --- children (Django set up in the child) ------------------------------------------------
-
-
-def _django() -> None:
-    import django
-
-    django.setup()
 
 
 def _staff(officers: int) -> tuple[Any, list[Any]]:
@@ -389,7 +300,7 @@ def _naive(campaign: Any) -> None:
 
 
 def child_assign(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from entas.registry.models import Household
     from entas.verval.models import Assignment
     from entas.verval.services import campaigns
@@ -466,7 +377,7 @@ def _family_inputs(assignments: list[Any], seed: int, force_met: bool) -> list[A
 
 
 def child_submit(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from django.utils import timezone
 
     from entas.verval.models import Visit
@@ -505,7 +416,7 @@ def child_submit(arguments: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_approve(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     import datetime as dt
 
     from entas.registry import choices as rc
@@ -557,7 +468,7 @@ def child_approve(arguments: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_photo(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     from PIL import Image
 
     from entas.verval.services.photos import photo_prepare
@@ -581,7 +492,7 @@ def child_photo(arguments: argparse.Namespace) -> dict[str, Any]:
 
 def child_progress_build(arguments: argparse.Namespace) -> dict[str, Any]:
     """Households (no members), one campaign, its assignments and visits: all with SQL."""
-    _django()
+    django_setup()
     from django.db import connection, transaction
 
     from entas.accounts.models import Role, User
@@ -642,7 +553,7 @@ def child_progress_build(arguments: argparse.Namespace) -> dict[str, Any]:
 
 
 def child_progress(arguments: argparse.Namespace) -> dict[str, Any]:
-    _django()
+    django_setup()
     import importlib
 
     from django.db.models import Count

@@ -17,8 +17,9 @@
 7. verval: balanced assignment of 20,000 families to 200 officers against round-robin,
    visit_submit and visit_approve latency, photo_prepare of a 12-megapixel photo, and the
    progress of a 500,000-assignment campaign (bench_verval; kept in var/bench_verval).
-8. interventions: recommendations for 110,000 families against reading their inputs only
-   (bench_interventions; kept in var/bench_interventions).
+8. interventions: recommendations for 110,000 families against reading their inputs only,
+   then a bulk proposal of 2,000 referrals against bare inserts (bench_interventions; kept
+   in var/bench_interventions).
 9. convergence: the city-wide family × organisation matrix, coverage gaps and double-dipping
    of 20,000 families with ~3 referrals each against a plain GROUP BY (bench_convergence;
    kept in var/bench_convergence).
@@ -31,15 +32,15 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from common import BIN, ROOT
+from postgres import postgres_available, postgres_recreate, url_of
+
 WORK = ROOT / "var" / "bench"
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_URL = "postgres://postgres@127.0.0.1:5432/entas_bench"
+PG_NAME = "entas_bench"
+PG_URL = url_of(PG_NAME)
 PERSONS_PER_HOUSEHOLD = 3.69  # what the generator produces on average; the run prints the truth
 
 
@@ -100,6 +101,8 @@ def section(title: str) -> None:
 
 
 def env_for(url: str) -> dict[str, str]:
+    """DEBUG and the var folder at their development defaults, as these steps always ran;
+    the benchmarks' own children run as in production (common.env_for)."""
     return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "entas.config.settings"}
 
 
@@ -157,21 +160,11 @@ def count_persons(url: str) -> int:
     return int(result.stdout.strip())
 
 
-def postgres_available() -> bool:
-    return (
-        subprocess.run(
-            ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"], check=False
-        ).returncode
-        == 0
-    )
-
-
 def fresh_database(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
         return
-    for statement in ("DROP DATABASE IF EXISTS entas_bench", "CREATE DATABASE entas_bench"):
-        subprocess.run(["psql", PG_ADMIN, "-qc", statement], check=True)
+    postgres_recreate(PG_NAME)
 
 
 if __name__ == "__main__":

@@ -203,5 +203,5 @@ def test_an_admin_runs_recommendations_reads_them_and_dismisses_one(
     assert AuditEvent.objects.filter(action="recommendations.view").count() == 1
     assert dismissed.status_code == 302
     recommendation.refresh_from_db()
-    assert recommendation.status == c.RecommendationStatus.DISMISSED
+    assert (recommendation.status, recommendation.dismiss_reason) == ("diabaikan", "pindah")
     assert again.status_code == 404  # only open recommendations can be dismissed

@@ -19,6 +19,7 @@ from tests.factories import head_of, make_household, members_of
 from entas.accounts.models import Organization, OrganizationKind, User
 from entas.interventions import choices as c
 from entas.interventions import selectors_convergence as convergence
+from entas.interventions import selectors_family, selectors_gaps
 from entas.interventions.models import Delivery, Programme, Referral
 from entas.registry.models import Household
 from entas.targeting import choices as tc
@@ -184,8 +185,8 @@ def cells(row: convergence.MatrixRow) -> list[tuple[int, int]]:
     return [(cell.committed, cell.proposed) for cell in row.cell_list]
 
 
-def ids(rows: list[Model] | list[convergence.Gap]) -> list[int]:
-    return [row.need_id if isinstance(row, convergence.Gap) else row.pk for row in rows]
+def ids(rows: list[Model] | list[selectors_gaps.Gap]) -> list[int]:
+    return [row.need_id if isinstance(row, selectors_gaps.Gap) else row.pk for row in rows]
 
 
 # --- the matrix ------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def test_leader_counts_every_kelurahan_but_sees_no_family(admin_dinsos, leader, 
 @pytest.mark.django_db
 def test_gaps_are_open_needs_nobody_committed_to_oldest_first(admin_dinsos):
     city = build_city(admin_dinsos)
-    gaps = convergence.coverage_gaps(
+    gaps = selectors_gaps.coverage_gaps(
         user=admin_dinsos, period=city.period, today=dt.date(2025, 1, 31)
     )
     assert ids(gaps) == ids([city.needs["B1"], city.needs["F1"], city.needs["A2"]])
@@ -290,7 +291,7 @@ def test_gaps_are_open_needs_nobody_committed_to_oldest_first(admin_dinsos):
     assert (food.programmes, food.is_proposed, food.days_waiting) == (["Zakat Tunai"], False, 19)
     assert (house.programmes, house.is_proposed) == (["Bedah RTLH", "Bedah Rumah Baznas"], True)
     assert house.head_name == head_of(city.families["A"]).full_name
-    assert convergence.coverage_gap_count(user=admin_dinsos, period=city.period) == 3
+    assert selectors_gaps.coverage_gap_count(user=admin_dinsos, period=city.period) == 3
 
 
 @pytest.mark.django_db
@@ -300,24 +301,24 @@ def test_a_gap_closes_once_a_referral_is_accepted(admin_dinsos):
     proposed.status = c.ReferralStatus.ACCEPTED
     proposed.save(update_fields=["status"])
     Need.objects.filter(pk=city.needs["F1"].pk).update(status=vc.NeedStatus.MET)
-    gaps = convergence.coverage_gaps(user=admin_dinsos, period=city.period)
+    gaps = selectors_gaps.coverage_gaps(user=admin_dinsos, period=city.period)
     assert ids(gaps) == ids([city.needs["B1"]])
 
 
 @pytest.mark.django_db
 def test_gaps_filter_by_kind_kelurahan_and_scope(admin_dinsos, officer_tugu, leader):
     city = build_city(admin_dinsos)
-    by_kind = convergence.coverage_gaps(user=admin_dinsos, period=city.period, kind="pangan")
+    by_kind = selectors_gaps.coverage_gaps(user=admin_dinsos, period=city.period, kind="pangan")
     assert ids(by_kind) == ids([city.needs["B1"], city.needs["F1"]])
-    meteseh = convergence.coverage_gaps(
+    meteseh = selectors_gaps.coverage_gaps(
         user=admin_dinsos, period=city.period, kelurahan_code=METESEH
     )
     assert ids(meteseh) == ids([city.needs["B1"], city.needs["A2"]])
-    assert ids(convergence.coverage_gaps(user=officer_tugu, period=city.period)) == ids(
+    assert ids(selectors_gaps.coverage_gaps(user=officer_tugu, period=city.period)) == ids(
         [city.needs["F1"]]
     )
-    assert convergence.coverage_gaps(user=leader, period=city.period) == []
-    assert convergence.coverage_gap_count(user=leader, period=city.period) == 3
+    assert selectors_gaps.coverage_gaps(user=leader, period=city.period) == []
+    assert selectors_gaps.coverage_gap_count(user=leader, period=city.period) == 3
 
 
 # --- double-dipping --------------------------------------------------------------------
@@ -326,24 +327,24 @@ def test_gaps_filter_by_kind_kelurahan_and_scope(admin_dinsos, officer_tugu, lea
 @pytest.mark.django_db
 def test_double_dipping_finds_each_rule_once(admin_dinsos):
     city = build_city(admin_dinsos)
-    alerts = convergence.double_dipping(user=admin_dinsos, period=city.period)
+    alerts = selectors_gaps.double_dipping(user=admin_dinsos, period=city.period)
     found = sorted(
         (alert.rule, alert.household_id, tuple(fact.pk for fact in alert.referrals))
         for alert in alerts
     )
     r = city.referrals
     assert found == sorted([
-        (convergence.SAME_NEED, city.families["C"].pk, (r["C-rtlh"].pk, r["C-bedah"].pk)),
-        (convergence.TWO_CASH, city.families["D"].pk, (r["D-cash"].pk, r["D-zakat"].pk)),
-        (convergence.EXCLUSIVE, city.families["E"].pk, (r["E-pbi"].pk, r["E-kis"].pk)),
+        (selectors_gaps.SAME_NEED, city.families["C"].pk, (r["C-rtlh"].pk, r["C-bedah"].pk)),
+        (selectors_gaps.TWO_CASH, city.families["D"].pk, (r["D-cash"].pk, r["D-zakat"].pk)),
+        (selectors_gaps.EXCLUSIVE, city.families["E"].pk, (r["E-pbi"].pk, r["E-kis"].pk)),
     ])  # fmt: skip
     by_rule = {alert.rule: alert for alert in alerts}
-    assert by_rule[convergence.EXCLUSIVE].explanation == (
+    assert by_rule[selectors_gaps.EXCLUSIVE].explanation == (
         "PBI JKN dan KIS Daerah tidak boleh diterima bersamaan dalam satu periode, tetapi "
         "keduanya sudah disetujui untuk keluarga ini."
     )
-    assert "Baznas Kota, Dinas Perumahan" in by_rule[convergence.SAME_NEED].explanation
-    assert by_rule[convergence.TWO_CASH].head_name == head_of(city.families["D"]).full_name
+    assert "Baznas Kota, Dinas Perumahan" in by_rule[selectors_gaps.SAME_NEED].explanation
+    assert by_rule[selectors_gaps.TWO_CASH].head_name == head_of(city.families["D"]).full_name
 
 
 @pytest.mark.django_db
@@ -357,21 +358,21 @@ def test_double_dipping_ignores_proposals_other_periods_and_other_members(admin_
     refer(admin_dinsos, city.period, city.zakat, family, c.ReferralStatus.PROPOSED)
     refer(admin_dinsos, later, city.cash_dinkes, family, c.ReferralStatus.ACCEPTED)
     refer(admin_dinsos, city.period, city.cash_dinkes, family, c.ReferralStatus.CANCELLED)
-    alerts = convergence.double_dipping(user=admin_dinsos, period=city.period)
+    alerts = selectors_gaps.double_dipping(user=admin_dinsos, period=city.period)
     assert family.pk not in {alert.household_id for alert in alerts}
     refer(admin_dinsos, city.period, city.kis, family, c.ReferralStatus.ACCEPTED)  # the family
-    alerts = convergence.double_dipping(user=admin_dinsos, period=city.period)
+    alerts = selectors_gaps.double_dipping(user=admin_dinsos, period=city.period)
     assert [alert.rule for alert in alerts if alert.household_id == family.pk] == [
-        convergence.EXCLUSIVE
+        selectors_gaps.EXCLUSIVE
     ]
 
 
 @pytest.mark.django_db
 def test_double_dipping_follows_scope(admin_dinsos, officer_tugu, officer_tembalang, leader):
     city = build_city(admin_dinsos)
-    assert convergence.double_dipping(user=officer_tugu, period=city.period) == []
-    assert len(convergence.double_dipping(user=officer_tembalang, period=city.period)) == 3
-    counted = convergence.double_dipping(user=leader, period=city.period)
+    assert selectors_gaps.double_dipping(user=officer_tugu, period=city.period) == []
+    assert len(selectors_gaps.double_dipping(user=officer_tembalang, period=city.period)) == 3
+    counted = selectors_gaps.double_dipping(user=leader, period=city.period)
     assert [alert.head_name for alert in counted] == ["", "", ""]
 
 
@@ -391,7 +392,7 @@ def test_family_card_shows_every_organisations_work(admin_dinsos, officer_tembal
     )
     goal = PlanGoal.objects.create(plan=plan, title="Rumah layak huni", need=city.needs["C1"])
     Referral.objects.filter(pk=city.referrals["C-rtlh"].pk).update(goal=goal)
-    card = convergence.family_card(user=officer_tembalang, household_id=family.pk)
+    card = selectors_family.family_card(user=officer_tembalang, household_id=family.pk)
     assert card.head_name == head_of(family).full_name
     assert card.classification is not None
     assert card.classification.status == tc.Status.EXTREME
@@ -407,7 +408,7 @@ def test_family_card_shows_every_organisations_work(admin_dinsos, officer_tembal
     assert card.companion is not None
     assert card.companion.companion == officer_tembalang
     assert [(row.goal.title, len(row.referrals)) for row in card.goals] == [("Rumah layak huni", 1)]
-    assert [alert.rule for alert in card.alerts] == [convergence.SAME_NEED]
+    assert [alert.rule for alert in card.alerts] == [selectors_gaps.SAME_NEED]
 
 
 @pytest.mark.django_db
@@ -416,12 +417,12 @@ def test_family_card_is_for_admins_and_field_officers_in_scope(
 ):
     city = build_city(admin_dinsos)
     family = city.families["A"]
-    card = convergence.family_card(user=admin_dinsos, household_id=family.pk)
+    card = selectors_family.family_card(user=admin_dinsos, household_id=family.pk)
     assert [row.need.kind for row in card.needs] == ["pbi_jkn", "rtlh"]
     assert (card.open_needs, card.unanswered_needs) == (2, 1)
     for user in (officer_tugu, opd_dinkes, leader):
         with pytest.raises(Http404):
-            convergence.family_card(user=user, household_id=family.pk)
+            selectors_family.family_card(user=user, household_id=family.pk)
 
 
 @pytest.mark.django_db

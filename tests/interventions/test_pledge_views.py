@@ -145,3 +145,16 @@ def test_partner_marks_delivered_and_cannot_match(admin_dinsos, partner_csr, cli
     assert need.status == vc.NeedStatus.MET
     listing = client.get(reverse("interventions:pledge_list")).content.decode()
     assert "Terpenuhi" in listing
+
+
+@pytest.mark.django_db
+def test_pledge_pages_name_the_device_not_its_code(admin_dinsos, partner_csr, client_for):
+    pledge = _pledge(admin_dinsos, partner_csr.organization, quantity=2)
+    client = client_for(partner_csr)
+    for page in (
+        client.get(reverse("interventions:pledge_list")),
+        client.get(reverse("interventions:pledge_detail", args=[pledge.pk])),
+    ):
+        text = page.content.decode()
+        assert "Kursi roda" in text
+        assert "kursi_roda" not in text

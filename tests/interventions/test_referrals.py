@@ -5,6 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from tests.factories import head_of, make_household, members_of
 from tests.verval.builders import assigned, kelurahan_officer, submitted
@@ -128,6 +129,22 @@ def test_need_must_be_the_familys(admin_dinsos, officer_tembalang):
     with pytest.raises(ReferralError, match="bukan milik keluarga ini"):
         propose(admin_dinsos, health_check(), make_household(), need=need)
     assert not Referral.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_need_goes_only_to_a_programme_that_answers_its_kind(admin_dinsos, officer_tembalang):
+    need = family_with_need(admin_dinsos, officer_tembalang)  # chronic care
+    house_repair = b.programme("bedah-rumah", b.disperkim(), name="Bedah Rumah", needs=["rtlh"])
+    with pytest.raises(ReferralError) as refused:
+        propose(admin_dinsos, house_repair, need.household, need=need)
+    assert refused.value.message == (
+        "Program Bedah Rumah tidak menjawab kebutuhan “Perawatan penyakit kronis”."
+    )
+    assert not Referral.objects.exists()
+    chronic = health_check(needs=[vc.NeedKind.CHRONIC_CARE])
+    assert propose(admin_dinsos, chronic, need.household, need=need).need == need
+    open_to_all = b.programme("kunjungan", b.dinkes(), name="Kunjungan Rumah")  # lists no needs
+    assert propose(admin_dinsos, open_to_all, need.household, need=need).need == need
 
 
 @pytest.mark.django_db
@@ -376,7 +393,24 @@ def test_cancel_by_dinsos_revokes_the_grant(admin_dinsos, opd_dinkes):
         referral_cancel(actor=opd_dinkes, referral=referral, reason="x")
     with pytest.raises(ReferralError, match="Tulis alasan pembatalan"):
         referral_cancel(actor=admin_dinsos, referral=referral, reason="")
-    cancelled = referral_cancel(actor=admin_dinsos, referral=referral, reason="Pindah kota")
-    assert cancelled.status == S.CANCELLED
+    referral.refresh_from_db()
+    assert (referral.status, referral.cancel_reason) == (S.ACCEPTED, "")  # refusals wrote nothing
+    referral_cancel(actor=admin_dinsos, referral=referral, reason="  Pindah kota ")
+    cancelled = Referral.objects.get(pk=referral.pk)
+    assert (cancelled.status, cancelled.cancel_reason) == (S.CANCELLED, "Pindah kota")
     assert not household_scope(opd_dinkes).exists()
     assert AuditEvent.objects.get(action="referral.cancel").reason == "Pindah kota"
+
+
+@pytest.mark.django_db
+def test_the_cancel_reason_is_shown_on_the_referral_page(admin_dinsos, client_for):
+    referral = propose(admin_dinsos, health_check())
+    referral_cancel(actor=admin_dinsos, referral=referral, reason="Data ganda dengan KK lain")
+
+    page = client_for(admin_dinsos).get(
+        reverse("interventions:referral_detail", args=[referral.pk])
+    )
+
+    assert page.status_code == 200
+    assert "Alasan pembatalan" in page.text
+    assert "Data ganda dengan KK lain" in page.text

@@ -171,6 +171,25 @@ def test_each_row_is_checked_with_its_reason(admin_dinsos, opd_dinkes):
 
 
 @pytest.mark.django_db
+def test_an_exported_row_left_unfilled_is_skipped_not_rejected(admin_dinsos, opd_dinkes):
+    waiting = referral(admin_dinsos, dinkes(), accept_by=opd_dinkes)
+    given = referral(admin_dinsos, dinkes(), accept_by=opd_dinkes)
+    rows = [
+        RawRow(2, str(waiting.pk), "", "", "", ""),
+        RawRow(3, str(given.pk), today(), "1", "", "TT-1"),
+        RawRow(4, str(waiting.pk), "", "", "", "TT-2"),  # half filled: a mistake
+    ]
+    checked = delivery_sheet_check(organization=dinkes(), rows=rows)
+    assert [row.status for row in checked] == [
+        RowStatus.NOT_FILLED,
+        RowStatus.OK,
+        RowStatus.REJECTED,
+    ]
+    assert checked[0].reason == ""
+    assert checked[2].reason == "tanggal_salur kosong."
+
+
+@pytest.mark.django_db
 def test_upload_previews_then_confirm_records_and_reimport_records_nothing(
     admin_dinsos, opd_dinkes, client_for
 ):

@@ -15,6 +15,7 @@ MENU = {
     "Rujukan": "interventions:referral_queue",
     "Konvergensi": "interventions:convergence_index",
     "Komitmen mitra": "interventions:pledge_list",
+    "Capaian": "interventions:convergence_progress",
 }
 
 
@@ -36,8 +37,8 @@ def _menu(client) -> set[str]:
         ("officer_tembalang", {"Kunjungan", "Periksa", "Verval", "Pendampingan", *FIELD}),
         ("psm", {"Kunjungan", "Verval", "Pendampingan", *FIELD}),
         ("leader", {"Verval", "Program", "Konvergensi"}),
-        ("opd_dinkes", {"Program", "Rujukan"}),
-        ("partner_csr", {"Program", "Rujukan", "Komitmen mitra"}),
+        ("opd_dinkes", {"Program", "Rujukan", "Capaian"}),
+        ("partner_csr", {"Program", "Rujukan", "Capaian", "Komitmen mitra"}),
         ("auditor", set()),
     ],
 )

@@ -192,6 +192,12 @@ def can_view_convergence(user: object) -> bool:
     return role_of(user) in AGGREGATE_ROLES
 
 
+def can_view_progress(user: object) -> bool:
+    """May see each organisation's progress from recommendation to delivery: admins and
+    leaders every organisation; OPD officers and partners their own."""
+    return role_of(user) in CITY_WIDE_ROLES or works_for_organization(user)
+
+
 def can_view_convergence_names(user: object) -> bool:
     """May see families by name in the convergence views (a family's card with every
     organisation's referrals, gaps, double-dipping): admins, and field officers in their

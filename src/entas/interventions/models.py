@@ -21,7 +21,7 @@ from entas.core.models import BaseModel
 from entas.interventions import choices as c
 from entas.registry.models import Household, Person
 from entas.targeting.models import Period
-from entas.verval.choices import NeedKind
+from entas.verval.choices import NeedKind, need_detail_label
 from entas.verval.models import Need, PlanGoal
 from entas.wilayah.models import Region
 
@@ -118,6 +118,8 @@ class Recommendation(BaseModel):
         _("status"), max_length=10, choices=c.RecommendationStatus.choices,
         default=c.RecommendationStatus.OPEN,
     )  # fmt: skip
+    # A database default too: recommendation runs insert rows without this column.
+    dismiss_reason = models.TextField(_("alasan diabaikan"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("rekomendasi program")
@@ -159,6 +161,7 @@ class Referral(BaseModel):
     )
     note = models.TextField(_("catatan"), blank=True)
     decline_reason = models.TextField(_("alasan penolakan"), blank=True)
+    cancel_reason = models.TextField(_("alasan pembatalan"), blank=True)
     scheduled_on = models.DateField(_("jadwal"), null=True, blank=True)
     outcome = models.CharField(_("hasil"), max_length=14, choices=c.Outcome.choices, blank=True)
     outcome_note = models.TextField(_("catatan hasil"), blank=True)
@@ -246,6 +249,10 @@ class Pledge(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.partner} · {self.get_need_kind_display()} × {self.quantity}"
+
+    @property
+    def need_detail_label(self) -> str:
+        return need_detail_label(self.need_kind, self.need_detail)
 
 
 class Adoption(BaseModel):

@@ -112,12 +112,6 @@ def masked_name(full_name: str) -> str:
     return " ".join(f"{word[0].upper()}***" for word in full_name.split() if word)
 
 
-def detail_label(kind: str, detail: str) -> str:
-    """A need's detail as its label when it is chosen from a list ("kursi_roda" → "Kursi roda")."""
-    details = vc.NEED_DETAILS.get(vc.NeedKind(kind)) if kind in vc.NeedKind.values else None
-    return str(dict(details.choices).get(detail, detail)) if details and detail else detail
-
-
 def adopted_families(*, pledge: Pledge) -> list[AdoptedFamily]:
     """The pledge's live adoptions as masked rows, oldest adoption first (two queries)."""
     adoptions = list(
@@ -153,7 +147,7 @@ def _masked(adoption: Adoption, head: tuple[str, str] | None) -> AdoptedFamily:
         rt=household.rt,
         rw=household.rw,
         need=adoption.need.get_kind_display(),
-        need_detail=detail_label(adoption.need.kind, adoption.need.detail),
+        need_detail=vc.need_detail_label(adoption.need.kind, adoption.need.detail),
         delivered_on=adoption.delivered_on,
     )
 

@@ -4,6 +4,7 @@
 from django.urls import path
 
 from entas.interventions import views_catalogue as views
+from entas.interventions import views_proposals
 
 urlpatterns = [
     path("", views.catalogue_list, name="catalogue_list"),
@@ -11,6 +12,11 @@ urlpatterns = [
     path("syarat/pratinjau/", views.eligibility_preview, name="eligibility_preview"),
     path("rekomendasi/", views.recommendations, name="recommendations"),
     path("rekomendasi/jalankan/", views.recommendations_run_view, name="recommendations_run"),
+    path(
+        "rekomendasi/usulkan/",
+        views_proposals.recommendations_propose_view,
+        name="recommendations_propose",
+    ),
     path(
         "rekomendasi/<int:pk>/abaikan/",
         views.recommendation_dismiss,

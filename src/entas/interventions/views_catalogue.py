@@ -4,7 +4,8 @@ programme's page and form, its allocation per period, and a period's recommendat
 Reading the catalogue is `access.can_view_catalogue` (public rules, no personal data);
 every write and the recommendation pages (names of families) are for Dinsos admins
 (`access.can_manage_interventions`). Writes go through `services.catalogue`; a
-`CatalogueError` becomes form errors with the typed values kept.
+`CatalogueError` becomes form errors with the typed values kept. The recommendations page
+also offers a bulk proposal per programme, posted to `views_proposals`.
 """
 
 from typing import Any
@@ -39,7 +40,9 @@ from entas.interventions.forms_catalogue import (
 )
 from entas.interventions.models import Programme, Recommendation
 from entas.interventions.recommendations import recommendations_run
+from entas.interventions.selectors_proposals import proposal_rows
 from entas.interventions.services import catalogue as services
+from entas.interventions.services.proposals import PROPOSALS_MAX
 from entas.targeting.models import Classification
 
 # The condition vocabulary shown beside the form: field, its label, the operators it takes.
@@ -182,6 +185,10 @@ def recommendations(request: SignedInRequest) -> HttpResponse:
         "limit": selectors.RECOMMENDATIONS_SHOWN,
         "classified": Classification.objects.filter(period=period).exists(),
         "dismiss_form": DismissForm(),
+        "proposal_rows": proposal_rows(
+            period=period, kelurahan_code=kelurahan, most=PROPOSALS_MAX
+        ),
+        "proposals_max": PROPOSALS_MAX,
     }  # fmt: skip
     return render(request, "interventions/catalogue_recommendations.html", context)
 

@@ -6,7 +6,9 @@ Each view: sign-in → role (403) → period and kelurahan through scoped select
 outside the scope) → response. Leaders see counts only; families are named for admins and
 field officers in their area. OPD officers and partners get 403 here, the family card
 included: it shows every organisation's referrals, and an OPD sees only its own (its
-queue). Pages that name families write an audit event.
+queue). Pages that name families write an audit event. Each organisation's progress,
+which OPD officers and partners may open for their own organisation, is in
+`views_progress`.
 """
 
 import io
@@ -29,6 +31,7 @@ from entas.accounts.access import SignedInRequest
 from entas.core import spreadsheet
 from entas.core.services import audit_record
 from entas.interventions import selectors_convergence as selectors
+from entas.interventions import selectors_family, selectors_gaps
 from entas.targeting.models import Period
 from entas.verval.choices import NeedKind
 
@@ -47,15 +50,18 @@ def _is_htmx_fragment(request: HttpRequest) -> bool:
     )
 
 
-def _period(request: HttpRequest) -> Period | None:
+def chosen_period(request: HttpRequest) -> Period | None:
     return selectors.convergence_period(code=request.GET.get("periode", ""))
 
 
-def _base_context(request: SignedInRequest, period: Period | None) -> dict[str, Any]:
+def convergence_context(request: SignedInRequest, period: Period | None) -> dict[str, Any]:
+    """What every convergence page needs: the period chooser and the links it may show."""
     return {
         "period": period,
         "periods": selectors.convergence_periods(),
         "names_shown": access.can_view_convergence_names(request.user),
+        "matrix_shown": access.can_view_convergence(request.user),
+        "progress_shown": access.can_view_progress(request.user),
     }
 
 
@@ -63,8 +69,8 @@ def _base_context(request: SignedInRequest, period: Period | None) -> dict[str, 
 def convergence_index(request: SignedInRequest) -> HttpResponse:
     user = request.user
     _require(access.can_view_convergence(user))
-    period = _period(request)
-    context = _base_context(request, period)
+    period = chosen_period(request)
+    context = convergence_context(request, period)
     code = request.GET.get("kelurahan", "")
     if period is not None:
         context.update(
@@ -74,8 +80,8 @@ def convergence_index(request: SignedInRequest) -> HttpResponse:
             )
             if code
             else None,
-            gap_count=selectors.coverage_gap_count(user=user, period=period),
-            alert_count=len(selectors.double_dipping(user=user, period=period)),
+            gap_count=selectors_gaps.coverage_gap_count(user=user, period=period),
+            alert_count=len(selectors_gaps.double_dipping(user=user, period=period)),
         )
         _audit_names(request, context.get("kelurahan_matrix"))
     template = "interventions/convergence_index.html"
@@ -90,9 +96,9 @@ def convergence_index(request: SignedInRequest) -> HttpResponse:
 def convergence_kelurahan(request: SignedInRequest, kelurahan_code: str) -> HttpResponse:
     user = request.user
     _require(access.can_view_convergence(user))
-    period = _period(request)
+    period = chosen_period(request)
     region = selectors.access_convergence_kelurahan(user=user, kelurahan_code=kelurahan_code)
-    context = _base_context(request, period) | {"kelurahan": region}
+    context = convergence_context(request, period) | {"kelurahan": region}
     if period is not None:
         matrix = selectors.convergence_matrix(
             user=user, period=period, kelurahan_code=kelurahan_code
@@ -122,17 +128,19 @@ class GapFilterForm(forms.Form):
     kelurahan = forms.CharField(label=gettext_lazy("Kode kelurahan"), required=False)
 
 
-def _gaps(request: SignedInRequest) -> tuple[Period | None, GapFilterForm, list[selectors.Gap]]:
+def _gaps(
+    request: SignedInRequest,
+) -> tuple[Period | None, GapFilterForm, list[selectors_gaps.Gap]]:
     user = request.user
     _require(access.can_view_convergence_names(user))
-    period = _period(request)
+    period = chosen_period(request)
     form = GapFilterForm(request.GET)
     if period is None or not form.is_valid():
         return period, form, []
     code = form.cleaned_data["kelurahan"]
     if code:
         selectors.access_convergence_kelurahan(user=user, kelurahan_code=code)
-    gaps = selectors.coverage_gaps(
+    gaps = selectors_gaps.coverage_gaps(
         user=user,
         period=period,
         kelurahan_code=code or None,
@@ -153,7 +161,7 @@ def coverage_gaps(request: SignedInRequest) -> HttpResponse:
         )  # fmt: skip
     query = request.GET.copy()
     query.pop("halaman", None)
-    context = _base_context(request, period) | {
+    context = convergence_context(request, period) | {
         "form": form,
         "page": page,
         "gap_total": len(gaps),
@@ -178,7 +186,7 @@ GAP_HEADER = (
 )
 
 
-def gaps_sheet(gaps: list[selectors.Gap]) -> spreadsheet.Sheet:
+def gaps_sheet(gaps: list[selectors_gaps.Gap]) -> spreadsheet.Sheet:
     yes, no = _("ya"), _("belum")
     rows = [
         [
@@ -214,15 +222,15 @@ def coverage_gaps_export(request: SignedInRequest) -> HttpResponse:
 def double_dipping(request: SignedInRequest) -> HttpResponse:
     user = request.user
     _require(access.can_view_convergence_names(user))
-    period = _period(request)
-    alerts = selectors.double_dipping(user=user, period=period) if period else []
+    period = chosen_period(request)
+    alerts = selectors_gaps.double_dipping(user=user, period=period) if period else []
     if alerts:
         audit_record(
             actor=user, action="interventions.double_dipping_view",
             summary=_("Peringatan bantuan ganda: %(count)s") % {"count": len(alerts)},
             changes={"period": period.code if period else "", "count": len(alerts)},
         )  # fmt: skip
-    context = _base_context(request, period) | {"alerts": alerts}
+    context = convergence_context(request, period) | {"alerts": alerts}
     return render(request, "interventions/convergence_double.html", context)
 
 
@@ -230,12 +238,12 @@ def double_dipping(request: SignedInRequest) -> HttpResponse:
 def family_card(request: SignedInRequest, household_id: int) -> HttpResponse:
     user = request.user
     _require(access.can_view_convergence_names(user))
-    period = _period(request)
-    card = selectors.family_card(user=user, household_id=household_id, period=period)
+    period = chosen_period(request)
+    card = selectors_family.family_card(user=user, household_id=household_id, period=period)
     audit_record(
         actor=user, action="interventions.family_card_view", target=card.household,
         trail=card.household.trail,
         summary=_("Kartu konvergensi keluarga"),
     )  # fmt: skip
-    context = _base_context(request, period) | {"card": card}
+    context = convergence_context(request, period) | {"card": card}
     return render(request, "interventions/convergence_family.html", context)

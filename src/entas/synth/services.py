@@ -283,7 +283,8 @@ def _synthetic_delete() -> dict[str, int]:
 
 def _interventions_on_synthetic_delete() -> dict[str, int]:
     """Referrals, deliveries, recommendations, adoptions and organisation grants about
-    synthetic families. Programmes, allocations and pledges are not about a family: kept."""
+    synthetic families. Programmes, allocations and pledges are not about a family: kept
+    here (those of a period left empty go with it, in `_work_on_synthetic_delete`)."""
     households = Household.objects.filter(source=SOURCE).values("pk")
     referrals = Referral.objects.filter(household__in=households)
     return {
@@ -342,9 +343,12 @@ def _work_on_synthetic_delete(synthetic_persons: QuerySet[Any]) -> dict[str, int
         ),
     }
     empty = Period.objects.exclude(pk__in=Classification.objects.values("period"))
-    still_used = (Graduation, Campaign, ProgrammeAllocation, Pledge)  # rows that point at it
-    for model in still_used:
+    for model in (Graduation, Campaign):  # rows that keep a period
         empty = empty.exclude(pk__in=model.objects.values_list("period_id", flat=True))
+    # The quotas and pledges of a period left empty go with it (their families are gone),
+    # so a second `make demo` can classify and freeze that period again.
+    deleted["allocations"] = _raw_delete(ProgrammeAllocation.objects.filter(period__in=empty))
+    deleted["pledges"] = _raw_delete(Pledge.objects.filter(period__in=empty))
     deleted["periods"] = _raw_delete(empty)
     return deleted
 

@@ -23,16 +23,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from entas.accounts.models import Organization, OrganizationKind, Role, User
+from entas.accounts.models import OrganizationKind, Role, User
 from entas.registry import choices as rc
 from entas.registry.models import Household, Membership, Person
-from entas.synth.management.commands.demo_users import DEMO_PASSWORD
+from entas.synth.demo_accounts import DEMO_PASSWORD, demo_mode, demo_organization, demo_user
 from entas.targeting import choices as tc
 from entas.targeting.models import Alert, FieldFinding, Period
 from entas.verval import choices as c
@@ -115,7 +114,7 @@ def verval_demo_run(
     replace: bool = False,
 ) -> DemoResult:  # fmt: skip
     """Run the demo campaign cycle for a period; see the module docstring."""
-    if not settings.DEBUG:
+    if not demo_mode():
         raise VervalError("Kampanye demo hanya boleh dibuat saat DEBUG aktif (mode demo).")
     if not (0 <= visited <= 1 and 0 <= approved <= 1):
         raise VervalError("--visited dan --approved harus antara 0 dan 1.")
@@ -185,23 +184,15 @@ def _campaign(admin: User, period: Period, name: str) -> tuple[Campaign, dict[st
 
 def _kelurahan_officers(codes: list[str]) -> dict[str, User]:
     """One demo PSM per kelurahan (created, or reset to its demo state)."""
-    dinsos = Organization.objects.update_or_create(
-        code="dinsos", defaults={"name": "Dinas Sosial", "kind": OrganizationKind.DINSOS}
-    )[0]
+    dinsos = demo_organization("dinsos", "Dinas Sosial", OrganizationKind.DINSOS)
     password = make_password(DEMO_PASSWORD)  # hashed once: ~0.2 s each, hundreds of officers
     officers = {}
     for region in Region.objects.filter(code__in=codes).order_by("code"):
-        user, _created = User.objects.update_or_create(
-            username=f"{PSM_PREFIX}{region.code.replace('.', '')}",
-            defaults={
-                "role": Role.FIELD_OFFICER, "full_name": f"PSM {region.name} (demo)",
-                "organization": dinsos, "is_active": True,
-            },
+        officers[region.code] = demo_user(
+            username=f"{PSM_PREFIX}{region.code.replace('.', '')}", role=Role.FIELD_OFFICER,
+            full_name=f"PSM {region.name} (demo)", organization=dinsos, password_hash=password,
+            areas=[region],
         )  # fmt: skip
-        user.password = password
-        user.save(update_fields=["password"])
-        user.areas.set([region])
-        officers[region.code] = user
     return officers
 
 

@@ -136,6 +136,14 @@ NEED_DETAILS = {
 }
 
 
+def need_detail_label(kind: str, detail: str) -> str:
+    """A need's detail as people read it ("kursi_roda" → "Kursi roda"); free text as it is."""
+    details = NEED_DETAILS.get(NeedKind(kind)) if kind in NeedKind.values else None
+    if details is None or detail not in details.values:
+        return detail
+    return str(details(detail).label)
+
+
 class NeedStatus(models.TextChoices):
     """terbuka → terpenuhi | tidak_berlaku. Interventions (issue 7) mark needs met."""
 

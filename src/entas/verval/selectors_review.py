@@ -274,16 +274,6 @@ def _cause_rows(visit: Visit, household: Household) -> list[CauseRow]:
     return rows
 
 
-def _detail_label(kind: str, detail: str) -> str:
-    if not detail:
-        return ""
-    try:
-        choices = c.NEED_DETAILS.get(c.NeedKind(kind))
-    except ValueError:
-        return detail
-    return _label(choices, detail) if choices is not None else detail
-
-
 def _need_rows(visit: Visit, open_needs: list[Need], names: dict[int, str]) -> list[NeedRow]:
     known = {(need.kind, need.detail, need.person_id) for need in open_needs}
     rows = []
@@ -292,7 +282,7 @@ def _need_rows(visit: Visit, open_needs: list[Need], names: dict[int, str]) -> l
         rows.append(
             NeedRow(
                 kind_label=_label(c.NeedKind, kind),
-                detail_label=_detail_label(kind, detail),
+                detail_label=c.need_detail_label(kind, detail),
                 person_name=names.get(person_id or 0, ""),
                 note=stated.get("note", ""),
                 is_known=(kind, detail, person_id) in known,

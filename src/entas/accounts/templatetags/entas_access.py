@@ -48,6 +48,11 @@ def navigation(context: dict[str, Any]) -> list[MenuItem]:
         (access.can_view_catalogue(user), "interventions:catalogue_list", _("Program")),
         (access.can_work_referrals(user), "interventions:referral_queue", _("Rujukan")),
         (access.can_view_convergence(user), "interventions:convergence_index", _("Konvergensi")),
+        (
+            access.can_view_progress(user) and not access.can_view_convergence(user),
+            "interventions:convergence_progress",
+            _("Capaian"),
+        ),
         (access.can_work_pledges(user), "interventions:pledge_list", _("Komitmen mitra")),
         (access.can_export(user), "exports:page", _("Ekspor")),
         (access.can_import(user), "imports:list", _("Impor")),

@@ -197,11 +197,10 @@ def allocation_set(
     *, actor: Any, programme: Programme, period: Period, quota: int | None, budget: Any
 ) -> ProgrammeAllocation:
     """Set a programme's quota (units) and budget (rupiah) for a period; empty = no limit.
-    Refused below what committed referrals already hold, and on a frozen period."""
+    Refused below what committed referrals already hold. A frozen period takes
+    allocations: freezing fixes the list of families, and help is planned on that list."""
     amount = _as_decimal(budget)
     problems = []
-    if period.is_frozen:
-        problems.append(_("Periode %(period)s sudah dibekukan.") % {"period": period.name})
     if quota is not None and quota < 0:
         problems.append(_("Kuota tidak boleh negatif."))
     if amount is not None and amount < 0:
@@ -240,20 +239,22 @@ def allocation_set(
 def recommendation_dismiss(
     *, actor: Any, recommendation: Recommendation, reason: str
 ) -> Recommendation:
-    """Set aside an open recommendation, with the reason (kept in the audit trail); a
-    later run keeps it dismissed."""
-    if not reason.strip():
+    """Set aside an open recommendation, with the reason (kept on the row and in the audit
+    trail); a later run keeps it dismissed."""
+    reason = reason.strip()
+    if not reason:
         raise CatalogueError(_("Alasan wajib diisi."))
     with transaction.atomic():
         recommendation = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
         if recommendation.status != c.RecommendationStatus.OPEN:
             raise CatalogueError(_("Rekomendasi ini sudah tidak baru lagi."))
         recommendation.status = c.RecommendationStatus.DISMISSED
-        recommendation.save(update_fields=["status", "updated_at"])
+        recommendation.dismiss_reason = reason
+        recommendation.save(update_fields=["status", "dismiss_reason", "updated_at"])
         audit_record(
             actor=actor, action="recommendation_dismiss", target=recommendation,
             trail=f"household:{recommendation.household_id}",
-            summary=_("Rekomendasi diabaikan."), reason=reason.strip(),
+            summary=_("Rekomendasi diabaikan."), reason=reason,
         )  # fmt: skip
     return recommendation
 

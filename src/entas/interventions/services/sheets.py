@@ -164,6 +164,7 @@ HEADER_NAMES = {re.sub(r"[^a-z0-9]", "", column.value): column for column in Col
 class RowStatus(models.TextChoices):
     OK = "ok", gettext_lazy("Siap dicatat")
     DUPLICATE = "sudah_ada", gettext_lazy("Sudah tercatat (dilewati)")
+    NOT_FILLED = "belum_diisi", gettext_lazy("Belum disalurkan (dilewati)")
     REJECTED = "ditolak", gettext_lazy("Ditolak")
 
 
@@ -177,6 +178,12 @@ class RawRow:
     quantity: str
     amount: str
     evidence: str
+
+    @property
+    def is_filled(self) -> bool:
+        """Whether any delivery column is filled: an exported row left as it was means
+        "not delivered yet", not a mistake."""
+        return any((self.delivered_on, self.quantity, self.amount, self.evidence))
 
     def as_list(self) -> list[Any]:
         return [self.row, self.referral, self.delivered_on, self.quantity, self.amount,
@@ -339,6 +346,9 @@ def delivery_sheet_check(*, organization: Organization, rows: Sequence[RawRow]) 
     checked: list[CheckedRow] = []
     seen: dict[tuple[int, dt.date, Decimal, str], int] = {}
     for row in rows:
+        if not row.is_filled:
+            checked.append(CheckedRow(row, RowStatus.NOT_FILLED))
+            continue
         try:
             good = _check_row(row, organization, referrals)
         except RowRejected as rejected:

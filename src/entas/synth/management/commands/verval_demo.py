@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from entas.synth.management.commands.demo_users import DEMO_PASSWORD
+from entas.synth.demo_accounts import DEMO_PASSWORD
 from entas.synth.verval_demo import PSM_PREFIX, DemoCampaignExists, DemoResult, verval_demo_run
 from entas.verval import choices as c
 from entas.verval.exceptions import VervalError
