@@ -402,3 +402,27 @@ def test_excel_damage_message_names_the_column_and_what_happens():
     assert nik.endswith("Individu disimpan tanpa NIK.")
     assert kk.startswith("No. KK rusak oleh Excel")
     assert "tanpa NIK" not in kk
+
+
+@pytest.mark.django_db
+def test_a_known_person_in_a_family_new_to_the_registry_is_recorded_there(regions, imports_dir):
+    known = family()
+    son_nik, known[2][1] = known[2][1], ""  # the registry knows him without a NIK
+    run(write(imports_dir / "kota.csv", known))
+    header = ["id_keluarga_p3ke", "nik", "nama", "hubungan_dengan_kepala_keluarga"]
+    header += ["jenis_kelamin", "tanggal_lahir", "kode_kemdagri", "pekerjaan"]
+    son = known[2]  # found by name and birth date, heading a family the registry has not seen
+    wife = family(surname="BARU", size=2)[1]
+    rows = [
+        ["P3KE-NEW", son_nik, son[2], "Kepala Keluarga", "Laki-laki", son[5], "3374101001", "OJOL"],
+        ["P3KE-NEW", wife[1], wife[2], "Istri", "Perempuan", wife[5], "3374101001", ""],
+    ]
+    batch = run(write(imports_dir / "p3ke.csv", rows, header=header), as_of=dt.date(2027, 3, 1))
+    assert batch.status == ImportStatus.COMMITTED
+    assert batch.counts["households_created"] == 1
+    person = Person.objects.get(nik=son_nik)
+    assert person.occupation == "OJOL"
+    home = Membership.objects.filter(person=person).order_by("-start_date", "-pk").first()
+    change = ImportChange.objects.get(batch=batch, kind="berubah", person_id=person.pk)
+    assert change.household_id == home.household_id
+    assert change.changes["nik"][1] == son_nik

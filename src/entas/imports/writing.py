@@ -422,7 +422,7 @@ def _write_changes(
         )
     if not parts:
         return
-    changes = pl.concat(parts, how="diagonal_relaxed")
+    changes = _with_person_households(pl.concat(parts, how="diagonal_relaxed"))
     missing = changes.filter(pl.col("kelurahan_code").is_null())["hid"].unique().to_list()
     where: list[tuple[int, str]] = []
     for ids in _chunks(missing):
@@ -433,7 +433,7 @@ def _write_changes(
     )
     bulk_insert_frame(
         ImportChange,
-        changes.filter(pl.col("kelurahan_code").is_not_null()).select(
+        changes.filter(pl.col("kelurahan_code").is_not_null() & pl.col("hid").is_not_null()).select(
             pl.lit(batch.pk).alias("batch"),
             "kind",
             pl.col("kelurahan_code").alias("kelurahan"),
@@ -442,6 +442,30 @@ def _write_changes(
             pl.col("label").fill_null(""),
             "changes",
         ),
+    )
+
+
+def _with_person_households(changes: pl.DataFrame) -> pl.DataFrame:
+    """A person's change whose family in the file is new to the registry was planned
+    before that family had an id: it belongs to the person's household as written now
+    (the newest membership)."""
+    orphans = changes.filter(pl.col("hid").is_null() & pl.col("pid").is_not_null())
+    if orphans.is_empty():
+        return changes
+    homes: dict[int, int] = {}
+    for ids in _chunks(orphans["pid"].unique().to_list()):
+        memberships = Membership.objects.filter(person_id__in=ids).order_by(
+            "person_id", "-start_date", "-pk"
+        )
+        for person_id, household_id in memberships.values_list("person_id", "household_id"):
+            homes.setdefault(person_id, household_id)
+    found = pl.DataFrame(
+        list(homes.items()), schema={"pid": pl.Int64, "_home": pl.Int64}, orient="row"
+    )
+    return (
+        changes.join(found, on="pid", how="left")
+        .with_columns(pl.coalesce("hid", "_home").alias("hid"))
+        .drop("_home")
     )
 
 
