@@ -54,3 +54,16 @@ def test_admin_follows_the_city_matrix_to_a_family_and_the_gaps_on_a_phone(
         ["Bantuan pangan", "Bantuan pangan", "Perbaikan rumah (RTLH)"]
     )
     assert_fits_the_phone(phone, "The coverage gaps")
+
+    period = f"?periode={city.period.code}"
+    phone.goto(live_server.url + reverse("interventions:convergence_double_dipping") + period)
+    expect(phone.locator("#double-dipping > li")).to_have_count(3)
+    assert_fits_the_phone(phone, "The double-dipping alerts")
+
+    phone.get_by_role("link", name="Konvergensi", exact=True).first.click()  # the menu
+    phone.get_by_role("link", name="Capaian per organisasi").first.click()
+    organisations = phone.locator("#progress-table tbody tr th")
+    expect(organisations).to_have_count(3)
+    expect(organisations).to_contain_text([city.dinkes.name, city.disperkim.name, city.baznas.name])
+    assert_fits_the_phone(phone, "The progress per organisation")
+    phone.screenshot(path=screenshots / "interventions-progress.png", full_page=True)
