@@ -15,7 +15,8 @@ INSERTs), built once and reused while size and seed match (--fresh rebuilds).
 Measured, --runs times each, p50/p95: `selectors_convergence.convergence_matrix` for the
 whole city (admin); the baseline: one `Referral` GROUP BY kelurahan, organisation and
 status; one kelurahan's family matrix; `selectors_gaps.coverage_gap_count` and
-`coverage_gaps` for the city; `double_dipping` for the city. Goal: the city matrix under
+`coverage_gaps` for the city; `double_dipping` for the city; `selectors_progress.
+convergence_progress` (every organisation's progress). Goal: the city matrix under
 1 s. Figures are printed, never asserted.
 """
 
@@ -99,6 +100,7 @@ def report(result: dict[str, Any]) -> None:
         ("coverage_gap_count, whole city", "gap_count"),
         ("coverage_gaps, whole city (rows built)", "gaps"),
         ("double_dipping, whole city", "double"),
+        ("convergence_progress, every organisation", "progress"),
     ):
         ratio = statistics.median(result[key]) / plain if plain else 0
         print(f"  {label:<52} {timings(result[key])}  (÷ plain {ratio:5.1f})")
@@ -285,7 +287,7 @@ def child_measure(arguments: argparse.Namespace) -> dict[str, Any]:
 
     from entas.accounts.models import User
     from entas.interventions import selectors_convergence as convergence
-    from entas.interventions import selectors_gaps
+    from entas.interventions import selectors_gaps, selectors_progress
     from entas.interventions.models import Referral
     from entas.targeting.models import Period
 
@@ -318,6 +320,7 @@ def child_measure(arguments: argparse.Namespace) -> dict[str, Any]:
         "gap_count": lambda: selectors_gaps.coverage_gap_count(user=admin, period=period),
         "gaps": lambda: selectors_gaps.coverage_gaps(user=admin, period=period),
         "double": lambda: selectors_gaps.double_dipping(user=admin, period=period),
+        "progress": lambda: selectors_progress.convergence_progress(user=admin, period=period),
     }
     result: dict[str, Any] = {}
     for key, function in work.items():
