@@ -47,6 +47,12 @@ def can_view_audit(user: object) -> bool:
     return role_of(user) in AUDIT_ROLES
 
 
+def can_manage_users(user: object) -> bool:
+    """May add and edit organisations and their officers' accounts: roles, areas, active
+    or not, a new password (Dinsos admins)."""
+    return role_of(user) == Role.ADMIN
+
+
 def can_edit_registry(user: object) -> bool:
     return role_of(user) == Role.ADMIN
 

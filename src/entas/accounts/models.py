@@ -22,6 +22,15 @@ class OrganizationKind(models.TextChoices):
     LEADERSHIP = "leadership", _("Pimpinan daerah")
 
 
+ROLES_FOR_KIND: dict[str, tuple[str, ...]] = {
+    OrganizationKind.DINSOS: (Role.ADMIN, Role.FIELD_OFFICER, Role.AUDITOR),
+    OrganizationKind.OPD: (Role.OPD_OFFICER,),
+    OrganizationKind.PARTNER: (Role.PARTNER,),
+    OrganizationKind.LEADERSHIP: (Role.LEADER,),
+}
+"""The roles an organisation of each kind may give its users (`accounts.services`)."""
+
+
 class Organization(BaseModel):
     """A city agency (OPD) or partner organisation that users belong to."""
 

@@ -1,11 +1,17 @@
-"""Pages that depend only on who the user is: the landing page per role and the audit log."""
+"""Pages that depend only on who the user is: the landing page per role, the audit log
+and changing one's own password."""
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
-from entas.accounts import access
+from entas.accounts import access, services
+from entas.accounts.exceptions import AccountError
 from entas.accounts.forms import AuditFilterForm
 from entas.core.selectors import audit_event_list, audit_event_page
 
@@ -32,3 +38,21 @@ def audit_log(request: access.SignedInRequest) -> HttpResponse:
         events = audit_event_list(**form.filters())
         page = audit_event_page(events=events, page=form.cleaned_data["page"] or 1)
     return render(request, "accounts/audit_log.html", {"form": form, "page": page})
+
+
+@login_required
+def password_change(request: access.SignedInRequest) -> HttpResponse:
+    """Any signed-in user changes their own password; their other sessions end."""
+    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        password = form.cleaned_data["new_password1"]
+        try:
+            services.password_change(user=request.user, password=password)
+        except AccountError as error:
+            form.add_error("new_password1", error.message)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Kata sandi Anda sudah diganti."))
+            return redirect("accounts:home")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)

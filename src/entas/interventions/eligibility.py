@@ -1,141 +1,82 @@
-"""Eligibility as data: the vocabulary of a programme's conditions, their checks, their
-sentences, and their translation into Polars expressions.
+"""Eligibility as data: checking a programme's conditions, their sentences, and their
+translation into Polars expressions (the vocabulary is in `eligibility_fields`).
 
-A programme's `eligibility` is a JSON list of conditions that must all hold, each
-``{"field": ..., "op": ..., "value": ...}``. Fields come in three subjects:
+A programme's `eligibility` is a JSON list of items that must all hold. An item is a
+condition ``{"field": ..., "op": ..., "value": ...}`` or an "any of" group
+``{"any": [condition, condition, ...]}`` of two or more conditions, which holds when at
+least one of them does; groups do not nest. Fields come in three subjects:
 
 - ``household.*`` and ``welfare.*``: the family, its classification in the period and its
   current welfare record; ``household.receives`` is the set of national programmes it
   receives (registry `ProgrammeReceipt`).
 - ``person.*``: one current member, age on the period's reference (end) date. All person
-  conditions must hold for the *same* member: a family programme needs one such member, a
-  person programme is given to each such member.
-- ``need.*``: one open verval need (`Need`, status terbuka). All need conditions must hold
-  for the same need, which the recommendation then names.
+  conditions and person groups must hold for the *same* member: a family programme needs
+  one such member, a person programme is given to each such member.
+- ``need.*``: one open verval need (`Need`, status terbuka). All need conditions and groups
+  must hold for the same need, which the recommendation then names.
+
+The conditions of one group share a subject (household and welfare count as one), so a
+group is decided for one family, one member or one need.
 
 A value that is not known (no welfare record, no birth date) never satisfies a condition,
-so a family is recommended only on what the data says. Operators per type: numbers take
-eq, ne, lt, lte, gt, gte, between (inclusive); yes/no fields take is; coded fields take eq,
-ne, in, not_in; ``household.receives`` takes in (any of) and not_in (none of).
+so a family is recommended only on what the data says; a group holds only when one of its
+conditions is known to hold. Operators per type: numbers take eq, ne, lt, lte, gt, gte,
+between (inclusive); yes/no fields take is; coded fields take eq, ne, in, not_in;
+``household.receives`` takes in (any of) and not_in (none of).
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from entas.registry import choices as rc
-from entas.targeting import choices as tc
-from entas.verval import choices as vc
+from entas.interventions.eligibility_fields import (
+    BOOLEAN,
+    CODES,
+    FIELDS,
+    HOUSEHOLD,
+    NEED,
+    NUMBER,
+    OPERATORS,
+    PERSON,
+    RECEIPT_CODES,
+    Field,
+)
 
-NUMBER, BOOLEAN, CODE, CODES = "number", "boolean", "code", "codes"
-HOUSEHOLD, PERSON, NEED = "household", "person", "need"
-OPERATORS = {
-    NUMBER: ("eq", "ne", "lt", "lte", "gt", "gte", "between"),
-    BOOLEAN: ("is",),
-    CODE: ("eq", "ne", "in", "not_in"),
-    CODES: ("in", "not_in"),
+__all__ = [
+    "FIELDS", "GROUP", "HOUSEHOLD", "NEED", "OPERATORS", "PERSON", "RECEIPT_CODES",
+    "condition_expression", "condition_sentence", "conditions_expression",
+    "eligibility_explain", "eligibility_reasons", "eligibility_validate",
+    "group_choice_expression", "group_column", "groups_of", "is_group", "item_sentence",
+    "plain_conditions", "receipt_column", "split",
+]  # fmt: skip
+
+GROUP = "any"
+CONDITION_KEYS = {"field", "op", "value"}
+SUBJECT_NAMES = {
+    HOUSEHOLD: gettext_lazy("keluarga"),
+    PERSON: gettext_lazy("anggota"),
+    NEED: gettext_lazy("kebutuhan"),
 }
 
 
-@dataclass(frozen=True)
-class Field:
-    """One attribute a condition may test: its subject, type, frame column and label."""
-
-    subject: str
-    kind: str
-    column: str
-    label: Any  # lazy Indonesian noun phrase, e.g. "usia anggota"
-    choices: type[TextChoices] | None = None
-    unit: Any = ""  # a lazy word, e.g. "tahun"
+def is_group(item: Any) -> bool:
+    """Whether an item of a conditions list is an "any of" group (valid or not)."""
+    return isinstance(item, dict) and GROUP in item
 
 
-def _welfare(column: str, label: Any, choices: type[TextChoices]) -> Field:
-    return Field(HOUSEHOLD, CODE, f"w_{column}", label, choices)
+def plain_conditions(conditions: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every condition, those inside groups included, in order; assumes they are valid."""
+    return [
+        condition
+        for item in conditions
+        for condition in (item[GROUP] if is_group(item) else [item])
+    ]
 
 
-FIELDS: dict[str, Field] = {
-    "household.status": Field(
-        HOUSEHOLD, CODE, "status", gettext_lazy("status keluarga pada periode"), tc.Status
-    ),
-    "household.desil": Field(HOUSEHOLD, NUMBER, "desil", gettext_lazy("desil keluarga")),
-    "household.members": Field(HOUSEHOLD, NUMBER, "members", gettext_lazy("jumlah anggota")),
-    "household.workers": Field(
-        HOUSEHOLD, NUMBER, "workers", gettext_lazy("jumlah anggota yang bekerja")
-    ),
-    "household.elderly": Field(
-        HOUSEHOLD, NUMBER, "elderly", gettext_lazy("jumlah anggota berusia 60 tahun ke atas")
-    ),
-    "household.disabled": Field(
-        HOUSEHOLD, NUMBER, "disabled", gettext_lazy("jumlah anggota penyandang disabilitas")
-    ),
-    "household.children": Field(
-        HOUSEHOLD, NUMBER, "children", gettext_lazy("jumlah anggota di bawah 18 tahun")
-    ),
-    "household.head_sex": Field(
-        HOUSEHOLD, CODE, "head_sex", gettext_lazy("jenis kelamin kepala keluarga"), rc.Sex
-    ),
-    "household.receives": Field(
-        HOUSEHOLD, CODES, "receives", gettext_lazy("program nasional yang diterima"), rc.Programme
-    ),
-    "welfare.house_ownership": _welfare(
-        "house_ownership", gettext_lazy("status kepemilikan rumah"), rc.HouseOwnership
-    ),
-    "welfare.floor_type": _welfare("floor_type", gettext_lazy("jenis lantai"), rc.FloorType),
-    "welfare.wall_type": _welfare("wall_type", gettext_lazy("jenis dinding"), rc.WallType),
-    "welfare.roof_type": _welfare("roof_type", gettext_lazy("jenis atap"), rc.RoofType),
-    "welfare.water_source": _welfare(
-        "water_source", gettext_lazy("sumber air minum"), rc.WaterSource
-    ),
-    "welfare.lighting": _welfare("lighting", gettext_lazy("sumber penerangan"), rc.Lighting),
-    "welfare.cooking_fuel": _welfare(
-        "cooking_fuel", gettext_lazy("bahan bakar memasak"), rc.CookingFuel
-    ),
-    "welfare.toilet_facility": _welfare(
-        "toilet_facility", gettext_lazy("fasilitas BAB"), rc.ToiletFacility
-    ),
-    "welfare.floor_area_per_person": Field(
-        HOUSEHOLD,
-        NUMBER,
-        "floor_area_per_person",
-        gettext_lazy("luas lantai per orang"),
-        unit="m²",
-    ),  # fmt: skip
-    "person.age": Field(
-        PERSON, NUMBER, "age", gettext_lazy("usia anggota"), unit=gettext_lazy("tahun")
-    ),
-    "person.sex": Field(PERSON, CODE, "sex", gettext_lazy("jenis kelamin anggota"), rc.Sex),
-    "person.relationship": Field(
-        PERSON, CODE, "relationship", gettext_lazy("hubungan anggota"), rc.Relationship
-    ),
-    "person.disability": Field(
-        PERSON, BOOLEAN, "disability", gettext_lazy("anggota penyandang disabilitas")
-    ),
-    "person.is_working": Field(PERSON, BOOLEAN, "is_working", gettext_lazy("anggota bekerja")),
-    "person.is_pregnant": Field(
-        PERSON, BOOLEAN, "is_pregnant", gettext_lazy("anggota sedang hamil")
-    ),
-    "person.chronic_illness": Field(
-        PERSON, BOOLEAN, "chronic", gettext_lazy("anggota sakit kronis")
-    ),
-    "person.school": Field(
-        PERSON,
-        CODE,
-        "school",
-        gettext_lazy("partisipasi sekolah anggota"),
-        rc.SchoolParticipation,
-    ),  # fmt: skip
-    "person.education": Field(
-        PERSON, CODE, "education", gettext_lazy("pendidikan anggota"), rc.Education
-    ),
-    "need.kind": Field(NEED, CODE, "kind", gettext_lazy("kebutuhan tercatat"), vc.NeedKind),
-    "need.detail": Field(NEED, CODE, "detail", gettext_lazy("rincian kebutuhan"), None),
-}
-RECEIPT_CODES = tuple(rc.Programme.values)
+# --- checks ------------------------------------------------------------------------------
 
 
 def _is_number(value: Any) -> bool:
@@ -164,45 +105,91 @@ def _value_error(field: Field, op: str, value: Any) -> str:
     return ""
 
 
+def _condition_error(condition: Any, where: str) -> str:
+    """The problem of one plain condition, or "" when it is valid; `where` names it."""
+    if not isinstance(condition, dict) or set(condition) != CONDITION_KEYS:
+        return _('%(where)s harus berisi tepat "field", "op" dan "value".') % {"where": where}
+    name, op = condition["field"], condition["op"]
+    field = FIELDS.get(name) if isinstance(name, str) else None
+    if field is None:
+        return _("%(where)s: kolom %(field)s tidak dikenal.") % {"where": where, "field": name}
+    if op not in OPERATORS[field.kind]:
+        return _("%(where)s: operator %(op)s tidak berlaku untuk %(field)s (pakai: %(ops)s).") % {
+            "where": where, "op": op, "field": name, "ops": ", ".join(OPERATORS[field.kind]),
+        }  # fmt: skip
+    problem = _value_error(field, op, condition["value"])
+    if problem:
+        return _("%(where)s (%(field)s): %(problem)s.") % {
+            "where": where, "field": name, "problem": problem,
+        }  # fmt: skip
+    return ""
+
+
+def _group_shape_error(group: dict[Any, Any], where: str) -> str:
+    """Why `group` is not a list of two or more items under the one key "any", or ""."""
+    others = sorted(str(key) for key in group if key != GROUP)
+    members = group[GROUP]
+    if others:
+        message = _('%(where)s: kelompok hanya boleh berisi kunci "any" (kunci lain: %(keys)s).')
+        return message % {"where": where, "keys": ", ".join(others)}
+    if not isinstance(members, list):
+        return _('%(where)s: isi "any" harus berupa daftar kondisi.') % {"where": where}
+    if not members:
+        return _('%(where)s: kelompok "any" kosong; isi paling sedikit dua kondisi.') % {
+            "where": where
+        }
+    if len(members) == 1:
+        return _(
+            '%(where)s: kelompok "any" hanya berisi satu kondisi; tulis kondisi itu tanpa kelompok.'
+        ) % {"where": where}
+    return ""
+
+
+def _member_error(condition: Any, number: int, position: int) -> str:
+    where = _("Syarat ke-%(n)d, pilihan ke-%(m)d") % {"n": number, "m": position}
+    if is_group(condition):
+        return _("%(where)s: kelompok tidak boleh berada di dalam kelompok lain.") % {
+            "where": where
+        }
+    return _condition_error(condition, where)
+
+
+def _subjects_error(group: dict[str, Any], where: str) -> str:
+    subjects = list(dict.fromkeys(FIELDS[member["field"]].subject for member in group[GROUP]))
+    if len(subjects) == 1:
+        return ""
+    return _(
+        "%(where)s: semua pilihan dalam satu kelompok harus tentang hal yang sama (keluarga,"
+        " satu anggota, atau satu kebutuhan), bukan campuran %(subjects)s."
+    ) % {"where": where, "subjects": _(" dan ").join(str(SUBJECT_NAMES[s]) for s in subjects)}
+
+
+def _group_errors(group: dict[Any, Any], number: int) -> list[str]:
+    where = _("Syarat ke-%(n)d") % {"n": number}
+    shape = _group_shape_error(group, where)
+    if shape:
+        return [shape]
+    errors = [
+        error
+        for position, member in enumerate(group[GROUP], start=1)
+        if (error := _member_error(member, number, position))
+    ]
+    if errors:
+        return errors
+    mixed = _subjects_error(group, where)
+    return [mixed] if mixed else []
+
+
 def eligibility_validate(conditions: Any) -> list[str]:
     """Every problem of a conditions list, as Indonesian sentences; empty when valid."""
     if not isinstance(conditions, list):
         return [_("Syarat harus berupa daftar (JSON list) kondisi.")]
-    errors = []
-    for number, condition in enumerate(conditions, start=1):
-        if not isinstance(condition, dict) or set(condition) != {"field", "op", "value"}:
-            errors.append(
-                _('Syarat ke-%(n)d harus berisi tepat "field", "op" dan "value".') % {"n": number}
-            )
-            continue
-        field = FIELDS.get(condition["field"]) if isinstance(condition["field"], str) else None
-        if field is None:
-            errors.append(
-                _("Syarat ke-%(n)d: kolom %(field)s tidak dikenal.")
-                % {"n": number, "field": condition["field"]}
-            )
-            continue
-        op = condition["op"]
-        if op not in OPERATORS[field.kind]:
-            errors.append(
-                _(
-                    "Syarat ke-%(n)d: operator %(op)s tidak berlaku untuk %(field)s"
-                    " (pakai: %(ops)s)."
-                )
-                % {
-                    "n": number,
-                    "op": op,
-                    "field": condition["field"],
-                    "ops": ", ".join(OPERATORS[field.kind]),
-                }
-            )
-            continue
-        problem = _value_error(field, op, condition["value"])
-        if problem:
-            errors.append(
-                _("Syarat ke-%(n)d (%(field)s): %(problem)s.")
-                % {"n": number, "field": condition["field"], "problem": problem}
-            )
+    errors: list[str] = []
+    for number, item in enumerate(conditions, start=1):
+        if is_group(item):
+            errors.extend(_group_errors(item, number))
+        elif error := _condition_error(item, _("Syarat ke-%(n)d") % {"n": number}):
+            errors.append(error)
     return errors
 
 
@@ -243,26 +230,72 @@ def condition_sentence(condition: dict[str, Any]) -> str:
     return _("%(label)s: bukan %(names)s") % {"label": label, "names": names}
 
 
+def group_sentence(group: dict[str, Any]) -> str:
+    """A group as one phrase: "salah satu: A; atau B" (A; B; atau C for three)."""
+    sentences = [condition_sentence(condition) for condition in group[GROUP]]
+    alternatives = _("%(others)s; atau %(last)s") % {
+        "others": "; ".join(sentences[:-1]), "last": sentences[-1],
+    }  # fmt: skip
+    return _("salah satu: %(alternatives)s") % {"alternatives": alternatives}
+
+
+def item_sentence(item: dict[str, Any]) -> str:
+    return group_sentence(item) if is_group(item) else condition_sentence(item)
+
+
 def eligibility_explain(conditions: Sequence[dict[str, Any]]) -> list[str]:
-    """The conditions as sentences, in order; assumes they are valid."""
+    """The conditions as sentences, one per condition or group, in order; assumes they are
+    valid."""
     if not conditions:
         return [_("tanpa syarat khusus (semua keluarga sasaran periode)")]
-    return [condition_sentence(condition) for condition in conditions]
+    return [item_sentence(item) for item in conditions]
+
+
+def eligibility_reasons(
+    conditions: Sequence[dict[str, Any]], held: Mapping[int, int | None]
+) -> list[str]:
+    """The sentences of conditions a family or member met. `held` maps a group's index in
+    `conditions` to the position of the one alternative that held; such a group reads as
+    that alternative, any other group as its own sentence."""
+    sentences = eligibility_explain(conditions)
+    for index, choice in held.items():
+        if choice is not None:
+            sentences[index] = condition_sentence(conditions[index][GROUP][choice])
+    return sentences
 
 
 # --- Polars ------------------------------------------------------------------------------
 
 
+def _subject(item: dict[str, Any]) -> str:
+    first = item[GROUP][0] if is_group(item) else item
+    return FIELDS[first["field"]].subject
+
+
 def split(conditions: Sequence[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Conditions by subject: household (with welfare), person, need."""
+    """Conditions and groups by subject: household (with welfare), person, need."""
     parts: dict[str, list[dict[str, Any]]] = {HOUSEHOLD: [], PERSON: [], NEED: []}
-    for condition in conditions:
-        parts[FIELDS[condition["field"]].subject].append(condition)
+    for item in conditions:
+        parts[_subject(item)].append(item)
     return parts
+
+
+def groups_of(conditions: Sequence[dict[str, Any]], subject: str) -> list[int]:
+    """The indexes in `conditions` of the groups about `subject`."""
+    return [
+        index
+        for index, item in enumerate(conditions)
+        if is_group(item) and _subject(item) == subject
+    ]
 
 
 def receipt_column(code: str) -> str:
     return f"receives_{code}"
+
+
+def group_column(index: int) -> str:
+    """The frame column holding which alternative of the group at `index` held."""
+    return f"group_{index}"
 
 
 def condition_expression(condition: dict[str, Any]) -> pl.Expr:
@@ -288,7 +321,26 @@ def condition_expression(condition: dict[str, Any]) -> pl.Expr:
     return expression.fill_null(False)
 
 
+def _item_expression(item: dict[str, Any]) -> pl.Expr:
+    if is_group(item):
+        return pl.any_horizontal([condition_expression(member) for member in item[GROUP]])
+    return condition_expression(item)
+
+
 def conditions_expression(conditions: Sequence[dict[str, Any]]) -> pl.Expr:
-    """All conditions together; true when there are none."""
-    expressions = [condition_expression(condition) for condition in conditions]
+    """All conditions and groups together; true when there are none."""
+    expressions = [_item_expression(item) for item in conditions]
     return pl.all_horizontal(expressions) if expressions else pl.lit(True)
+
+
+def group_choice_expression(group: dict[str, Any]) -> pl.Expr:
+    """The position (from 0) of the one alternative of `group` that holds; null when
+    several hold, or none."""
+    held = [condition_expression(member) for member in group[GROUP]]
+    which = pl.coalesce(
+        [
+            pl.when(holds).then(pl.lit(position, dtype=pl.Int64))
+            for position, holds in enumerate(held)
+        ]
+    )
+    return pl.when(pl.sum_horizontal(held) == 1).then(which)

@@ -58,6 +58,7 @@ def navigation(context: dict[str, Any]) -> list[MenuItem]:
         (access.can_import(user), "imports:list", _("Impor")),
         (access.can_match_report(user), "linkage:index", _("Pencocokan")),
         (access.can_view_audit(user), "accounts:audit_log", _("Log audit")),
+        (access.can_manage_users(user), "accounts:organization_list", _("Pengguna")),
     ]
     items = []
     for allowed, name, label in pages:
