@@ -81,6 +81,22 @@ def test_a_programme_is_created_with_its_exclusions_both_ways_and_audited(admin_
                 " program."
             ],
         ),
+        (
+            {
+                "eligibility": [
+                    {
+                        "any": [
+                            {"field": "need.kind", "op": "eq", "value": "alat_bantu"},
+                            {"field": "need.kind", "op": "in", "value": ["pangan", "kb"]},
+                        ]
+                    }
+                ]
+            },
+            [
+                "Syarat kebutuhan kb, pangan harus juga dicentang pada kebutuhan yang dijawab"
+                " program."
+            ],
+        ),
     ],
 )
 def test_a_bad_programme_is_refused_with_reasons_and_nothing_is_written(

@@ -205,3 +205,47 @@ def test_an_admin_runs_recommendations_reads_them_and_dismisses_one(
     recommendation.refresh_from_db()
     assert (recommendation.status, recommendation.dismiss_reason) == ("diabaikan", "pindah")
     assert again.status_code == 404  # only open recommendations can be dismissed
+
+
+ELDERLY_OR_DISABLED = [
+    {
+        "any": [
+            {"field": "person.age", "op": "gte", "value": 60},
+            {"field": "person.disability", "op": "is", "value": True},
+        ]
+    }
+]
+EITHER = "salah satu: usia anggota ≥ 60 tahun; atau anggota penyandang disabilitas"
+
+
+@pytest.mark.django_db
+def test_a_group_is_typed_previewed_saved_and_shown_as_one_sentence(client_for, admin_dinsos):
+    client = client_for(admin_dinsos)
+    typed = json.dumps(ELDERLY_OR_DISABLED)
+
+    preview = client.post(reverse("interventions:eligibility_preview"), {"eligibility": typed})
+    saved = client.post(
+        reverse("interventions:programme_form"),
+        form_values(code="permakanan", needs=[], eligibility=typed),
+    )
+    made = Programme.objects.get(code="permakanan")
+    page = client.get(reverse("interventions:programme_detail", args=[made.pk]))
+
+    assert f"<li>{EITHER}</li>" in preview.text
+    assert saved.status_code == 302
+    assert made.eligibility == ELDERLY_OR_DISABLED
+    assert f"<li>{EITHER}</li>" in page.text
+
+
+@pytest.mark.django_db
+def test_a_bad_group_is_explained_in_the_preview(client_for, admin_dinsos):
+    typed = json.dumps([{"any": [{"field": "person.age", "op": "gte", "value": 60}]}])
+
+    response = client_for(admin_dinsos).post(
+        reverse("interventions:eligibility_preview"), {"eligibility": typed}
+    )
+
+    assert (
+        "Syarat ke-1: kelompok &quot;any&quot; hanya berisi satu kondisi; tulis kondisi itu"
+        " tanpa kelompok." in response.text
+    )

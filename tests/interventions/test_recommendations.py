@@ -290,3 +290,141 @@ def test_the_recommend_command_prints_counts_per_programme(regions, capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "blt-daerah          1"
     assert out[1].startswith("1 rekomendasi untuk 1 keluarga dalam ")
+
+
+ELDERLY_OR_DISABLED = {
+    "any": [
+        {"field": "person.age", "op": "gte", "value": 60},
+        {"field": "person.disability", "op": "is", "value": True},
+    ]
+}
+EITHER = "salah satu: usia anggota ≥ 60 tahun; atau anggota penyandang disabilitas"
+
+
+def disable(person) -> None:
+    person_update(actor=None, person=person, values={"difficulty_walking": 1}, reason="uji")
+
+
+def reasons_by_row(period: Period, programme) -> dict[tuple, list[str]]:
+    return {
+        (household_id, person_id): reasons
+        for household_id, person_id, reasons in Recommendation.objects.filter(
+            period=period, programme=programme
+        ).values_list("household_id", "person_id", "reasons")
+    }
+
+
+@pytest.mark.django_db
+def test_a_person_group_picks_each_member_meeting_one_of_its_conditions(regions):
+    dinsos = b.organization("dinsos", "Dinas Sosial", "dinsos")
+    permakanan = b.programme(
+        "permakanan", dinsos, target=c.Target.PERSON, eligibility=[ELDERLY_OR_DISABLED]
+    )
+    # Members aged on 30 June 2025: 57, 52, 26 (and 20, 13, 85 in a family of six).
+    mixed, neither, grandmother = (
+        household(expenditure=EXTREME, members=members) for members in (3, 3, 6)
+    )
+    head, spouse, _child = members_of(mixed)
+    person_update(
+        actor=None, person=head, values={"birth_date": dt.date(1960, 1, 10)}, reason="uji"
+    )  # 65
+    disable(spouse)
+    eldest = members_of(grandmother)[5]
+    disable(eldest)  # 85 and disabled: both alternatives hold
+    period = classified()
+
+    recommendations_run(actor=None, period=period)
+
+    assert reasons_by_row(period, permakanan) == {
+        (mixed.pk, head.pk): ["usia anggota ≥ 60 tahun"],
+        (mixed.pk, spouse.pk): ["anggota penyandang disabilitas"],
+        (grandmother.pk, eldest.pk): [EITHER],
+    }
+    assert not Recommendation.objects.filter(household=neither).exists()
+
+
+@pytest.mark.django_db
+def test_a_plain_person_condition_and_a_person_group_must_hold_for_the_same_member(regions):
+    dinsos = b.organization("dinsos", "Dinas Sosial", "dinsos")
+    women = {"field": "person.sex", "op": "eq", "value": "P"}
+    programme = b.programme("perempuan-rentan", dinsos, eligibility=[women, ELDERLY_OR_DISABLED])
+    # The head is a man of 57, his wife 52, their daughter 26; in a family of six the
+    # grandmother is 85.
+    split_between, disabled_wife, two_women = (
+        household(expenditure=EXTREME, members=members) for members in (3, 3, 6)
+    )
+    disable(members_of(split_between)[0])  # a disabled man, and women neither old nor disabled
+    disable(members_of(disabled_wife)[1])
+    disable(members_of(two_women)[1])  # the wife disabled, the grandmother old
+    period = classified()
+
+    recommendations_run(actor=None, period=period)
+
+    assert reasons_by_row(period, programme) == {
+        (disabled_wife.pk, None): [
+            "jenis kelamin anggota: Perempuan",
+            "anggota penyandang disabilitas",
+        ],
+        (two_women.pk, None): ["jenis kelamin anggota: Perempuan", EITHER],
+    }
+
+
+@pytest.mark.django_db
+def test_a_household_group_mixes_welfare_and_household_fields(regions):
+    dinsos = b.organization("dinsos", "Dinas Sosial", "dinsos")
+    group = {
+        "any": [
+            {"field": "welfare.floor_type", "op": "in", "value": ["tanah"]},
+            {"field": "welfare.wall_type", "op": "in", "value": ["bambu"]},
+            {"field": "household.elderly", "op": "gte", "value": 1},
+        ]
+    }
+    programme = b.programme("rumah", dinsos, eligibility=[group])
+    earth = household(expenditure=EXTREME, floor_type="tanah")  # walls unknown
+    bamboo = household(expenditure=EXTREME, floor_type="keramik", wall_type="bambu")
+    both = household(expenditure=EXTREME, floor_type="tanah", wall_type="bambu")
+    elderly = household(expenditure=EXTREME, members=6, floor_type="keramik", wall_type="tembok")
+    household(expenditure=EXTREME, floor_type="keramik", wall_type="tembok")
+    household(expenditure=EXTREME)  # no housing data, nobody old: nothing is known to hold
+    period = classified()
+
+    recommendations_run(actor=None, period=period)
+
+    assert reasons_by_row(period, programme) == {
+        (earth.pk, None): ["jenis lantai: Tanah"],
+        (bamboo.pk, None): ["jenis dinding: Bambu"],
+        (both.pk, None): [
+            "salah satu: jenis lantai: Tanah; jenis dinding: Bambu; atau jumlah anggota"
+            " berusia 60 tahun ke atas ≥ 1"
+        ],
+        (elderly.pk, None): ["jumlah anggota berusia 60 tahun ke atas ≥ 1"],
+    }
+
+
+@pytest.mark.django_db
+def test_a_need_group_links_a_need_meeting_one_of_its_conditions(regions, admin_dinsos):
+    dinsos = b.organization("dinsos", "Dinas Sosial", "dinsos")
+    group = {
+        "any": [
+            {"field": "need.kind", "op": "eq", "value": "pangan"},
+            {"field": "need.kind", "op": "eq", "value": "pelatihan"},
+        ]
+    }
+    programme = b.programme(
+        "pangan-atau-pelatihan",
+        dinsos,
+        needs=[NeedKind.FOOD, NeedKind.SKILLS_TRAINING, NeedKind.BUSINESS_CAPITAL],
+        eligibility=[group],
+    )
+    trainee = visited(admin_dinsos, lambda members: [NeedInput(kind=NeedKind.SKILLS_TRAINING)])
+    visited(admin_dinsos, lambda members: [NeedInput(kind=NeedKind.BUSINESS_CAPITAL)])
+    need = Need.objects.get(household=trainee)
+    period = classified()
+
+    recommendations_run(actor=None, period=period)
+
+    assert rows(period, programme) == [(trainee.pk, None, need.pk, "baru")]
+    assert reasons_by_row(period, programme)[(trainee.pk, None)] == [
+        "kebutuhan tercatat: Pelatihan keterampilan",
+        "kebutuhan hasil verval: Pelatihan keterampilan",
+    ]

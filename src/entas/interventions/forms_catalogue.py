@@ -20,7 +20,9 @@ from entas.verval.choices import NeedKind
 ELIGIBILITY_HELP = _(
     'Daftar kondisi JSON yang semuanya harus terpenuhi, mis. [{"field": "household.status",'
     ' "op": "in", "value": ["ekstrem"]}, {"field": "person.age", "op": "between",'
-    ' "value": [0, 4]}]. Kosongkan ([]) bila tanpa syarat.'
+    ' "value": [0, 4]}]. Untuk "salah satu", kelompokkan dua kondisi atau lebih tentang hal'
+    ' yang sama: {"any": [{"field": "person.age", "op": "gte", "value": 60}, {"field":'
+    ' "person.disability", "op": "is", "value": true}]}. Kosongkan ([]) bila tanpa syarat.'
 )
 
 

@@ -149,7 +149,10 @@ def _fitting(
     indexes = e.groups_of(conditions, subject)
     return frame.filter(e.conditions_expression(e.split(conditions)[subject])).select(
         *keys,
-        *(e.group_choice_expression(conditions[i]).alias(e.group_column(i)) for i in indexes),
+        *(
+            e.group_choice_expression(conditions[index]).alias(e.group_column(index))
+            for index in indexes
+        ),
     )
 
 

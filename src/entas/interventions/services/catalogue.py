@@ -17,7 +17,7 @@ from entas.accounts.models import Organization, OrganizationKind
 from entas.core.services import audit_record
 from entas.interventions import choices as c
 from entas.interventions import defaults
-from entas.interventions.eligibility import eligibility_validate
+from entas.interventions.eligibility import eligibility_validate, plain_conditions
 from entas.interventions.models import Programme, ProgrammeAllocation, Recommendation, Referral
 from entas.targeting.models import Period
 from entas.verval.choices import NeedKind
@@ -90,7 +90,7 @@ def _needs_problems(data: ProgrammeData) -> list[str]:
     """A `need.kind` condition may only ask for kinds the programme answers."""
     asked = {
         kind
-        for condition in data.eligibility
+        for condition in plain_conditions(data.eligibility)
         if condition["field"] == "need.kind" and condition["op"] in ("eq", "in")
         for kind in (
             condition["value"] if isinstance(condition["value"], list) else [condition["value"]]
