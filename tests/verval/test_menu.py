@@ -16,6 +16,7 @@ MENU = {
     "Konvergensi": "interventions:convergence_index",
     "Komitmen mitra": "interventions:pledge_list",
     "Capaian": "interventions:convergence_progress",
+    "Pengguna": "accounts:organization_list",
 }
 
 
@@ -33,7 +34,7 @@ def _menu(client) -> set[str]:
 @pytest.mark.parametrize(
     ("who", "expected"),
     [
-        ("admin_dinsos", {"Periksa", "Verval", "Pendampingan", *INTERVENTIONS}),
+        ("admin_dinsos", {"Periksa", "Verval", "Pendampingan", *INTERVENTIONS, "Pengguna"}),
         ("officer_tembalang", {"Kunjungan", "Periksa", "Verval", "Pendampingan", *FIELD}),
         ("psm", {"Kunjungan", "Verval", "Pendampingan", *FIELD}),
         ("leader", {"Verval", "Program", "Konvergensi"}),

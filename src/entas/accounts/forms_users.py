@@ -2,7 +2,7 @@
 username, role fits the organisation, areas, password strength) are in `accounts.services`,
 whose refusals the views put back on the field they concern."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -24,13 +24,18 @@ class OrganizationForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Nama"), required=False, max_length=200, widget=forms.TextInput(TEXT)
     )
-    kind = forms.ChoiceField(label=gettext_lazy("Jenis"), choices=OrganizationKind.choices)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Jenis"), choices=OrganizationKind.choices,
+        error_messages={"invalid_choice": gettext_lazy("Pilih jenis organisasi yang tersedia.")},
+    )  # fmt: skip
 
     @classmethod
-    def of(cls, organization: Organization) -> "OrganizationForm":
-        return cls(
-            initial={"code": organization.code, "name": organization.name, "kind": organization.kind}
-        )
+    def of(cls, organization: Organization | None) -> "OrganizationForm":
+        """The form for a new organisation, or holding an existing one's values."""
+        if organization is None:
+            return cls()
+        values = {"code": organization.code, "name": organization.name, "kind": organization.kind}
+        return cls(initial=values)
 
 
 class OfficerForm(forms.Form):
@@ -46,9 +51,15 @@ class OfficerForm(forms.Form):
         label=gettext_lazy("Nama lengkap"), required=False, max_length=150,
         widget=forms.TextInput(TEXT),
     )  # fmt: skip
-    role = forms.ChoiceField(label=gettext_lazy("Peran"))
+    role = forms.ChoiceField(
+        label=gettext_lazy("Peran"),
+        error_messages={"invalid_choice": gettext_lazy("Pilih peran yang tersedia untuk "
+                                                       "organisasi ini.")},
+    )  # fmt: skip
     areas = forms.MultipleChoiceField(
         label=gettext_lazy("Wilayah tugas"), required=False,
+        error_messages={"invalid_choice": gettext_lazy("Wilayah %(value)s tidak ada dalam "
+                                                       "daftar; pilih dari daftar.")},
         widget=forms.SelectMultiple(attrs={"size": 12}),
         help_text=gettext_lazy(
             "Hanya untuk petugas lapangan. Pilih kecamatan (koordinator/TKSK) atau kelurahan; "
@@ -67,11 +78,15 @@ class OfficerForm(forms.Form):
     def __init__(self, *args: Any, organization: Organization, new: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = ROLES_FOR_KIND[organization.kind]
-        self.fields["role"].choices = [(role, Role(role).label) for role in allowed]
-        self.fields["areas"].choices = selectors.area_choices(
-            kecamatan_label=_("Seluruh Kecamatan %(name)s"), group_label=_("Kecamatan %(name)s")
-        )
-        if Role.FIELD_OFFICER not in allowed:
+        role = cast(forms.ChoiceField, self.fields["role"])
+        role.choices = [(each, Role(each).label) for each in allowed]
+        if Role.FIELD_OFFICER in allowed:
+            areas = cast(forms.MultipleChoiceField, self.fields["areas"])
+            areas.choices = selectors.area_choices(
+                kecamatan_label=_("Seluruh Kecamatan %(name)s"),
+                group_label=_("Kecamatan %(name)s"),
+            )
+        else:
             del self.fields["areas"]
         if not new:
             for name in ("username", "password", "password_again"):

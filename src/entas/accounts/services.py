@@ -204,9 +204,7 @@ def officer_set_active(*, actor: Any, user: User, active: bool, reason: str) -> 
         user.is_active = active
         user.save(update_fields=["is_active"])
         action = "accounts.officer_activate" if active else "accounts.officer_deactivate"
-        audit_record(
-            actor=actor, action=action, target=user, summary=user.username, reason=reason
-        )
+        audit_record(actor=actor, action=action, target=user, summary=user.username, reason=reason)
     return user
 
 

@@ -87,8 +87,9 @@ def organization_update(request: SignedInRequest, organization_id: int) -> HttpR
 def _organization_form(
     request: SignedInRequest, *, organization: Organization | None
 ) -> HttpResponse:
-    form = OrganizationForm(request.POST if request.method == "POST" else None)
-    if organization is not None and request.method != "POST":
+    if request.method == "POST":
+        form = OrganizationForm(request.POST)
+    else:
         form = OrganizationForm.of(organization)
     if request.method == "POST" and form.is_valid():
         try:
@@ -140,7 +141,9 @@ def officer_update(request: SignedInRequest, organization_id: int, user_id: int)
         except AccountError as error:
             show_refusal(form, error)
         else:
-            messages.success(request, _("Akun %(username)s disimpan.") % {"username": officer.username})
+            messages.success(
+                request, _("Akun %(username)s disimpan.") % {"username": officer.username}
+            )
             return _back_to(organization)
     context = {"form": form, "organization": organization, "officer": officer}
     status = 400 if form.errors else 200
@@ -161,7 +164,11 @@ def officer_status(request: SignedInRequest, organization_id: int, user_id: int)
         except AccountError as error:
             show_refusal(form, error)
         else:
-            done = _("Akun %(username)s diaktifkan.") if active else _("Akun %(username)s dinonaktifkan.")
+            done = (
+                _("Akun %(username)s diaktifkan.")
+                if active
+                else _("Akun %(username)s dinonaktifkan.")
+            )
             messages.success(request, done % {"username": officer.username})
             return _back_to(organization)
     context = {"form": form, "organization": organization, "officer": officer}
@@ -183,7 +190,8 @@ def officer_password(request: SignedInRequest, organization_id: int, user_id: in
             if officer.pk == request.user.pk:
                 update_session_auth_hash(request, officer)
             messages.success(
-                request, _("Kata sandi baru %(username)s disimpan.") % {"username": officer.username}
+                request,
+                _("Kata sandi baru %(username)s disimpan.") % {"username": officer.username},
             )
             return _back_to(organization)
     context = {"form": form, "organization": organization, "officer": officer}
