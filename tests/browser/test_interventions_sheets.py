@@ -35,9 +35,9 @@ def test_dinkes_officer_records_deliveries_from_its_downloaded_sheet_on_a_phone(
     nutrition = b.programme("paket-gizi", b.dinkes(), name="Paket Gizi Balita", unit="paket",
                             unit_cost=Decimal("150000.00"))  # fmt: skip
     housing = b.programme("bedah-rumah", b.disperkim(), name="Bedah Rumah", unit="unit")
-    accepted, scheduled, late = (
+    accepted, scheduled, late, pending = (
         _accepted(admin_dinsos, opd_dinkes, nutrition, surname)
-        for surname in ("Wibowo", "Lestari", "Santoso")
+        for surname in ("Wibowo", "Lestari", "Santoso", "Pratama")
     )
     referrals.referral_schedule(actor=opd_dinkes, referral=scheduled, scheduled_on=today)
     elsewhere = referrals.referral_propose(
@@ -61,24 +61,31 @@ def test_dinkes_officer_records_deliveries_from_its_downloaded_sheet_on_a_phone(
         accepted.pk: [today, 2, 300000, "TT-2025-001"],
         scheduled.pk: [today.strftime("%d-%m-%Y"), None, "Rp 150.000", "FOTO-0017"],
         late.pk: [today + dt.timedelta(days=10), 1, 150000, "TT-2025-003"],
+        pending.pk: [],  # not delivered yet: left as exported
     }, extra=[elsewhere.pk, today, 1, 500000, "TT-LAIN"])  # fmt: skip
     assert [row[:5] for row in rows] == [
         [referral.pk, "Paket Gizi Balita", status, head_of(referral.household).full_name,
          head_of(referral.household).nik]
         for referral, status in ((accepted, "Diterima OPD"), (scheduled, "Dijadwalkan"),
-                                 (late, "Diterima OPD"))
+                                 (late, "Diterima OPD"), (pending, "Diterima OPD"))
     ]  # fmt: skip
 
     phone.get_by_role("link", name="Unggah daftar penyaluran").click()
     phone.get_by_label("Berkas daftar penyaluran (CSV atau Excel .xlsx)").set_input_files(sheet)
     phone.get_by_role("button", name="Unggah dan periksa").click()
     expect(phone.locator("#import-summary li")).to_have_text(
-        ["Siap dicatat: 2", "Sudah tercatat (dilewati): 0", "Ditolak: 2"]
+        [
+            "Siap dicatat: 2",
+            "Sudah tercatat (dilewati): 0",
+            "Belum disalurkan (dilewati): 1",
+            "Ditolak: 2",
+        ]
     )
     report = phone.locator("#sheet-rows tbody tr")
-    expect(report.locator("td:first-child")).to_have_text(["2", "3", "4", "5"])
+    expect(report.locator("td:first-child")).to_have_text(["2", "3", "4", "5", "6"])
     expect(report.locator("td:last-child")).to_have_text(
         ["Siap dicatat", "Siap dicatat", "Ditolak: tanggal_salur di masa depan.",
+         "Belum disalurkan (dilewati)",
          f"Ditolak: rujukan {elsewhere.pk} tidak ada di daftar Dinas Kesehatan."]
     )  # fmt: skip
     assert not Delivery.objects.exists()  # the preview writes nothing
@@ -103,6 +110,7 @@ def test_dinkes_officer_records_deliveries_from_its_downloaded_sheet_on_a_phone(
     assert statuses == {accepted.pk: c.ReferralStatus.DELIVERED,
                         scheduled.pk: c.ReferralStatus.DELIVERED,
                         late.pk: c.ReferralStatus.ACCEPTED,
+                        pending.pk: c.ReferralStatus.ACCEPTED,
                         elsewhere.pk: c.ReferralStatus.PROPOSED}  # fmt: skip
 
 
