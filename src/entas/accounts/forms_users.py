@@ -38,7 +38,23 @@ class OrganizationForm(forms.Form):
         return cls(initial=values)
 
 
-class OfficerForm(forms.Form):
+class OfficerPasswordForm(forms.Form):
+    """A password typed twice; the officer form reuses it for a new account's first one."""
+
+    password = forms.CharField(
+        label=gettext_lazy("Kata sandi baru"), required=False, strip=False,
+        widget=forms.PasswordInput(NEW_PASSWORD),
+    )  # fmt: skip
+    password_again = forms.CharField(
+        label=gettext_lazy("Ulangi kata sandi"), required=False, strip=False,
+        widget=forms.PasswordInput(NEW_PASSWORD),
+    )  # fmt: skip
+
+    def clean(self) -> dict[str, Any]:
+        return clean_password_pair(self)
+
+
+class OfficerForm(OfficerPasswordForm):
     """An officer's name, role (those the organisation's kind allows) and areas; a new
     account also has its username and first password."""
 
@@ -66,17 +82,11 @@ class OfficerForm(forms.Form):
             "tahan Ctrl untuk memilih lebih dari satu."
         ),
     )  # fmt: skip
-    password = forms.CharField(
-        label=gettext_lazy("Kata sandi awal"), required=False, strip=False,
-        widget=forms.PasswordInput(NEW_PASSWORD),
-    )  # fmt: skip
-    password_again = forms.CharField(
-        label=gettext_lazy("Ulangi kata sandi"), required=False, strip=False,
-        widget=forms.PasswordInput(NEW_PASSWORD),
-    )  # fmt: skip
+    field_order = ["username", "full_name", "role", "areas", "password", "password_again"]
 
     def __init__(self, *args: Any, organization: Organization, new: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["password"].label = gettext_lazy("Kata sandi awal")
         allowed = ROLES_FOR_KIND[organization.kind]
         role = cast(forms.ChoiceField, self.fields["role"])
         role.choices = [(each, Role(each).label) for each in allowed]
@@ -101,9 +111,6 @@ class OfficerForm(forms.Form):
         }
         return cls(initial=initial, organization=organization, new=False)
 
-    def clean(self) -> dict[str, Any]:
-        return clean_password_pair(self)
-
     def values(self) -> dict[str, Any]:
         """Arguments for `services.officer_create` / `officer_update`."""
         data = dict(self.cleaned_data)
@@ -118,20 +125,6 @@ class OfficerStatusForm(forms.Form):
         widget=forms.TextInput(TEXT),
         help_text=gettext_lazy("Misalnya: pindah tugas, pensiun, akun dipakai orang lain."),
     )  # fmt: skip
-
-
-class OfficerPasswordForm(forms.Form):
-    password = forms.CharField(
-        label=gettext_lazy("Kata sandi baru"), required=False, strip=False,
-        widget=forms.PasswordInput(NEW_PASSWORD),
-    )  # fmt: skip
-    password_again = forms.CharField(
-        label=gettext_lazy("Ulangi kata sandi"), required=False, strip=False,
-        widget=forms.PasswordInput(NEW_PASSWORD),
-    )  # fmt: skip
-
-    def clean(self) -> dict[str, Any]:
-        return clean_password_pair(self)
 
 
 def clean_password_pair(form: forms.Form) -> dict[str, Any]:
