@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from entas.accounts import access
 from entas.accounts.access import SignedInRequest
 from entas.core import spreadsheet
+from entas.core.http import is_htmx_fragment
 from entas.core.services import audit_record
 from entas.interventions import selectors_convergence as selectors
 from entas.interventions import selectors_family, selectors_gaps
@@ -42,12 +43,6 @@ GAPS_PER_PAGE = 50
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _is_htmx_fragment(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
 
 
 def chosen_period(request: HttpRequest) -> Period | None:
@@ -85,7 +80,7 @@ def convergence_index(request: SignedInRequest) -> HttpResponse:
         )
         _audit_names(request, context.get("kelurahan_matrix"))
     template = "interventions/convergence_index.html"
-    if code and _is_htmx_fragment(request):
+    if code and is_htmx_fragment(request):
         template = "interventions/convergence_kelurahan_matrix.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

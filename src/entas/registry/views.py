@@ -6,12 +6,13 @@ that may not open registry pages at all gets a 403.
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from entas.accounts import access
 from entas.accounts.models import User
+from entas.core.http import is_htmx_fragment
 from entas.core.services import audit_record
 from entas.registry import selectors
 from entas.registry.forms import SearchForm, SummaryForm
@@ -22,12 +23,6 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def _is_htmx_fragment(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
-
-
 @login_required
 def search(request: access.SignedInRequest) -> HttpResponse:
     _require(access.can_view_registry(request.user))
@@ -36,7 +31,7 @@ def search(request: access.SignedInRequest) -> HttpResponse:
     if form.is_bound and form.is_valid() and form.has_criteria:
         page = selectors.person_search(user=request.user, **form.search_arguments())
         _record_search(request.user, form, page)
-    template = "registry/_results.html" if _is_htmx_fragment(request) else "registry/search.html"
+    template = "registry/_results.html" if is_htmx_fragment(request) else "registry/search.html"
     context = {"form": form, "page": page, "full_nik": access.can_see_full_nik(request.user)}
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
@@ -24,6 +24,7 @@ from entas.accounts.access import SignedInRequest
 from entas.accounts.models import User
 from entas.core import spreadsheet
 from entas.core.exceptions import EntasError
+from entas.core.http import is_htmx_fragment
 from entas.core.services import audit_record
 from entas.verval import choices as c
 from entas.verval import selectors_progress as progress_selectors
@@ -53,12 +54,6 @@ PDF_CONTENT_TYPE = "application/pdf"
 def _require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
-
-
-def _is_htmx_fragment(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
 
 
 def _today() -> str:
@@ -121,7 +116,7 @@ def _render_progress(
     form = ProgressForm(request.GET or None, kecamatan=choices)
     context = _progress_context(request, campaign, form, kecamatan)
     context["export_form"] = export_form or ProgressExportForm()
-    if _is_htmx_fragment(request) and export_form is None:
+    if is_htmx_fragment(request) and export_form is None:
         template = "verval/progress_kelurahan.html"
     else:
         template = "verval/progress.html"

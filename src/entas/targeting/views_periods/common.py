@@ -5,7 +5,7 @@ import tempfile
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -35,12 +35,6 @@ def period_or_404(code: str) -> Period:
         return selectors.period_get(code)
     except TargetingError:
         raise Http404(_("Periode tidak ditemukan.")) from None
-
-
-def is_htmx_fragment(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
 
 
 # --- areas: what a user may count ------------------------------------------------------

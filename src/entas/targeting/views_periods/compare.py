@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from entas.accounts import access
 from entas.accounts.access import SignedInRequest
 from entas.accounts.models import User
+from entas.core.http import is_htmx_fragment
 from entas.targeting import choices as c
 from entas.targeting import selectors
 from entas.targeting.forms_periods import CompareForm
@@ -25,7 +26,6 @@ from entas.targeting.views_periods.common import (
     Areas,
     areas_of,
     in_areas,
-    is_htmx_fragment,
     require,
 )
 
